@@ -1,0 +1,34 @@
+# Two commands: `make run` serves the app, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## Serve at http://127.0.0.1:8000 on SQLite in instance/ (DEMO=1 adds demo ideas).
+run: $(VENV)/.runtime
+	$(BIN)/flask --app ideaboard init-db
+	$(if $(DEMO),$(BIN)/flask --app ideaboard seed-demo)
+	$(BIN)/gunicorn --config python:ideaboard.gunicorn_conf wsgi:app
+
+## Lint, then the whole suite on SQLite and PostgreSQL (see README for what it needs).
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

@@ -1,0 +1,50 @@
+"""IdeaBoard: customers post and vote on ideas, the team answers in public."""
+
+import os
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+from ideaboard import db, errors, templating
+
+csrf = CSRFProtect()
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request itself came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return app.config.get("SESSION_COOKIE_SECURE") or request.is_secure
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("IDEABOARD_INSTANCE_PATH", os.path.join(root, "instance")),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    from ideaboard.config import load_config
+
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.session_interface = _SessionInterface()
+
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from ideaboard import auth, demo, feeds, ideas, roadmap, staff
+
+    auth.login_manager.init_app(app)
+    for module in (auth, ideas, staff, roadmap, feeds):
+        app.register_blueprint(module.bp)
+    app.cli.add_command(auth.create_user_command)
+    app.cli.add_command(demo.seed_demo_command)
+
+    errors.init_app(app)
+    templating.init_app(app)
+    return app

@@ -1,0 +1,125 @@
+"""RSS 2.0 and Atom 1.0 feeds of accepted ideas, with ETag revalidation."""
+
+import hashlib
+from datetime import UTC
+
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, current_app, make_response, request, url_for
+
+from ideaboard.listing import idea_query
+from ideaboard.models import ACCEPTED_OR_LATER, Idea, StatusChange, User
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+FEED_SIZE = 50
+FEED_MAX_AGE = 300
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=UTC)
+
+
+def accepted_ideas() -> list[Idea]:
+    """Ideas the company said yes to, newest acceptance first; declined ones drop out."""
+    return list(
+        idea_query()
+        .where(Idea.status.in_(ACCEPTED_OR_LATER))
+        .order_by(Idea.accepted_at.desc(), Idea.id.desc())
+        .limit(FEED_SIZE)
+    )
+
+
+def latest_notes(ideas: list[Idea]) -> dict[int, StatusChange]:
+    """The newest signed status note of each idea, in one query."""
+    if not ideas:
+        return {}
+    changes = (
+        StatusChange.select(StatusChange, User)
+        .join(User)
+        .where(StatusChange.idea.in_([idea.id for idea in ideas]))
+        .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+    )
+    notes: dict[int, StatusChange] = {}
+    for change in changes:
+        notes.setdefault(change.idea_id, change)
+    return notes
+
+
+def _build_feed(ideas: list[Idea], notes: dict[int, StatusChange], self_url: str) -> FeedGenerator:
+    site = current_app.config["SITE_NAME"]
+    home = url_for("ideas.index", _external=True)
+    feed = FeedGenerator()
+    feed.id(url_for("feeds.accepted_atom", _external=True))
+    feed.title(f"{site}: accepted ideas")
+    feed.subtitle("Customer ideas the team has accepted, with the team's latest word on each.")
+    feed.author(name=f"{site} team")
+    # feedgen uses the last link added as RSS's <link>, which must be the site, not the feed.
+    feed.link(href=self_url, rel="self")
+    feed.link(href=home, rel="alternate")
+    feed.language("en")
+    newest = max((idea.updated_at for idea in ideas), default=None)
+    if newest:
+        feed.updated(_aware(newest))
+    # feedgen emits entries in reverse insertion order, so add the oldest first.
+    for idea in reversed(ideas):
+        link = url_for("ideas.detail", idea_id=idea.id, _external=True)
+        note = notes.get(idea.id)
+        summary = f"Status: {idea.status_label}."
+        if note:
+            when = note.created_at.strftime("%d %b %Y")
+            summary += f" {note.author.name} ({when}): {note.note}"
+        entry = feed.add_entry()
+        entry.id(link)
+        entry.guid(link, permalink=True)
+        entry.title(idea.title)
+        entry.link(href=link, rel="alternate")
+        entry.author(name=idea.author.name)
+        entry.published(_aware(idea.accepted_at or idea.created_at))
+        entry.updated(_aware(idea.updated_at))
+        entry.summary(summary)
+        if idea.category_id:
+            entry.category(term=idea.category.name)
+        entry.category(term=idea.status_label, scheme=url_for("roadmap.index", _external=True))
+    return feed
+
+
+def _feed_response(kind: str):
+    ideas = accepted_ideas()
+    notes = latest_notes(ideas)
+    # The tag covers everything an entry shows, so any change to the feed changes it.
+    fingerprint = hashlib.sha256(
+        repr(
+            [
+                (i.id, i.status, i.updated_at, i.title, notes.get(i.id) and notes[i.id].id)
+                for i in ideas
+            ]
+        ).encode()
+    ).hexdigest()[:32]
+    response = make_response()
+    response.set_etag(f"{kind}-{fingerprint}")
+    newest = max((idea.updated_at for idea in ideas), default=None)
+    if newest:
+        response.last_modified = _aware(newest)
+    response.cache_control.public = True
+    response.cache_control.max_age = FEED_MAX_AGE
+    response = response.make_conditional(request)
+    if response.status_code == 304:
+        return response
+    feed = _build_feed(ideas, notes, url_for(f"feeds.accepted_{kind}", _external=True))
+    if kind == "rss":
+        response.set_data(feed.rss_str(pretty=True))
+        response.mimetype = "application/rss+xml"
+    else:
+        response.set_data(feed.atom_str(pretty=True))
+        response.mimetype = "application/atom+xml"
+    return response
+
+
+@bp.route("/accepted.rss")
+def accepted_rss():
+    return _feed_response("rss")
+
+
+@bp.route("/accepted.atom")
+def accepted_atom():
+    return _feed_response("atom")

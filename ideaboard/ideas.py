@@ -1,0 +1,295 @@
+"""Customers' side: list ideas, read one, post and edit, vote, comment."""
+
+import re
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ideaboard.db import db
+from ideaboard.forms import CommentForm, IdeaForm, StatusForm
+from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query, list_ideas, parse_page
+from ideaboard.models import (
+    STATUS_LABELS,
+    UNDER_REVIEW,
+    Category,
+    Comment,
+    Idea,
+    StatusChange,
+    User,
+    Vote,
+    hot_score,
+    utcnow,
+)
+from ideaboard.text import render_markdown
+
+bp = Blueprint("ideas", __name__)
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "idea"
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def get_idea_or_404(idea_id: int) -> Idea:
+    idea = idea_query().where(Idea.id == idea_id).first()
+    if idea is None:
+        abort(404, description="There is no idea with that number. It may have been removed.")
+    return idea
+
+
+def refresh_counters(idea_id: int, vote_delta: int = 0, comment_delta: int = 0) -> Idea:
+    """Apply a counter change and recompute the hot score; call inside the write transaction."""
+    Idea.update(
+        vote_count=Idea.vote_count + vote_delta,
+        comment_count=Idea.comment_count + comment_delta,
+    ).where(Idea.id == idea_id).execute()
+    idea = (
+        Idea.select(Idea.id, Idea.vote_count, Idea.comment_count, Idea.created_at)
+        .where(Idea.id == idea_id)
+        .get()
+    )
+    idea.hot = hot_score(idea.vote_count, idea.comment_count, idea.created_at)
+    Idea.update(hot=idea.hot).where(Idea.id == idea_id).execute()
+    return idea
+
+
+def set_vote(idea_id: int, user_id: int, wanted: bool) -> tuple[bool, int]:
+    """Make the user's vote on the idea exist (or not); return (voted, vote count).
+
+    The request says what it wants rather than "toggle", so a double click or a retried
+    request cannot flip the vote back. The counter moves only when a row really changed.
+    """
+    with db.atomic():
+        if wanted:
+            inserted = (
+                Vote.insert(idea=idea_id, user=user_id, created_at=utcnow())
+                .on_conflict_ignore()
+                .as_rowcount()
+                .execute()
+            )
+            delta = 1 if inserted else 0
+        else:
+            deleted = Vote.delete().where((Vote.idea == idea_id) & (Vote.user == user_id)).execute()
+            delta = -1 if deleted else 0
+        if delta:
+            count = refresh_counters(idea_id, vote_delta=delta).vote_count
+        else:
+            count = Idea.select(Idea.vote_count).where(Idea.id == idea_id).scalar()
+    return wanted, count
+
+
+def create_idea(
+    author: User,
+    title: str,
+    body: str = "",
+    category_id: int | None = None,
+    created_at: datetime | None = None,
+) -> Idea:
+    """Post a new idea; it starts under review with a hot score from its creation time."""
+    now = created_at or utcnow()
+    with db.atomic():
+        return Idea.create(
+            title=title.strip(),
+            body=body or "",
+            category=category_id or None,
+            author=author.id,
+            created_at=now,
+            updated_at=now,
+            hot=hot_score(0, 0, now),
+        )
+
+
+def add_comment(idea_id: int, author: User, body: str) -> Comment:
+    with db.atomic():
+        comment = Comment.create(
+            idea=idea_id, author=author.id, body=body.strip(), is_official=author.is_staff
+        )
+        refresh_counters(idea_id, comment_delta=1)
+    return comment
+
+
+def _category_choices(form: IdeaForm) -> None:
+    categories = list(Category.select().order_by(Category.name))
+    form.category.choices = [(c.id, c.name) for c in categories]
+    if not categories:
+        # No categories configured: the field is hidden and nothing is required.
+        form.category.validators = []
+        form.category.validate_choice = False
+
+
+@bp.route("/")
+def index():
+    sort = request.args.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    status = request.args.get("status")
+    if status not in STATUS_LABELS:
+        status = None
+    category_raw = request.args.get("category", "")
+    category_id = int(category_raw) if category_raw.isdigit() and len(category_raw) < 10 else None
+    page = list_ideas(
+        sort,
+        status,
+        category_id,
+        parse_page(request.args.get("page")),
+        current_app.config["IDEAS_PER_PAGE"],
+    )
+    voted = _voted_ids([idea.id for idea in page.items])
+    return render_template(
+        "ideas/index.html",
+        page=page,
+        sort=sort,
+        sorts=SORTS,
+        status=status,
+        category_id=category_id,
+        categories=list(Category.select().order_by(Category.name)),
+        voted=voted,
+    )
+
+
+def _voted_ids(idea_ids: list[int]) -> set[int]:
+    """Which of these ideas the current user voted for, in one query."""
+    if not current_user.is_authenticated or not idea_ids:
+        return set()
+    rows = Vote.select(Vote.idea).where((Vote.user == current_user.id) & Vote.idea.in_(idea_ids))
+    return {row.idea_id for row in rows}
+
+
+@bp.route("/ideas/<int:idea_id>")
+@bp.route("/ideas/<int:idea_id>/<slug>")
+def detail(idea_id: int, slug: str | None = None):
+    return render_idea_page(get_idea_or_404(idea_id))
+
+
+def render_idea_page(
+    idea: Idea,
+    comment_form: CommentForm | None = None,
+    status_form: StatusForm | None = None,
+    status: int = 200,
+):
+    """The idea page; forms that failed validation are passed in so their errors show."""
+    comments = (
+        Comment.select(Comment, User)
+        .join(User)
+        .where(Comment.idea == idea.id)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    history = (
+        StatusChange.select(StatusChange, User)
+        .join(User)
+        .where(StatusChange.idea == idea.id)
+        .order_by(StatusChange.created_at, StatusChange.id)
+    )
+    if status_form is None and current_user.is_authenticated and current_user.is_staff:
+        status_form = StatusForm(formdata=None)
+    if status_form is not None:
+        status_form.status.choices = [
+            (key, label) for key, label in STATUS_LABELS.items() if key != idea.status
+        ]
+    page = render_template(
+        "ideas/detail.html",
+        idea=idea,
+        comments=list(comments),
+        history=list(history),
+        voted=bool(_voted_ids([idea.id])),
+        comment_form=comment_form or CommentForm(formdata=None),
+        status_form=status_form,
+        can_edit=can_edit(idea),
+    )
+    return page, status
+
+
+def can_edit(idea: Idea) -> bool:
+    """Authors may edit while the idea is under review; staff may always (moderation)."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.is_staff:
+        return True
+    return idea.author_id == current_user.id and idea.status == UNDER_REVIEW
+
+
+@bp.route("/ideas/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = IdeaForm()
+    _category_choices(form)
+    preview = None
+    if form.validate_on_submit():
+        if "preview" in request.form:
+            preview = render_markdown(form.body.data)
+        else:
+            idea = create_idea(current_user, form.title.data, form.body.data, form.category.data)
+            flash("Thanks! Your idea is posted and waiting for review.", "success")
+            return redirect(url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title)))
+    status = 400 if form.errors else 200
+    return render_template("ideas/form.html", form=form, preview=preview, idea=None), status
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    if not can_edit(idea):
+        abort(403, description="Only its author can edit an idea, while it is under review.")
+    form = IdeaForm(obj=idea)
+    _category_choices(form)
+    if request.method == "GET":
+        form.category.data = idea.category_id
+    preview = None
+    if form.validate_on_submit():
+        if "preview" in request.form:
+            preview = render_markdown(form.body.data)
+        else:
+            Idea.update(
+                title=form.title.data.strip(),
+                body=form.body.data or "",
+                category=form.category.data or None,
+                updated_at=utcnow(),
+            ).where(Idea.id == idea.id).execute()
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("ideas.detail", idea_id=idea.id, slug=slugify(form.title.data)))
+    status = 400 if form.errors else 200
+    return render_template("ideas/form.html", form=form, preview=preview, idea=idea), status
+
+
+@bp.route("/ideas/<int:idea_id>/vote", methods=["POST"])
+@login_required
+def vote(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    wanted = request.form.get("vote", "1") != "0"
+    voted, count = set_vote(idea.id, current_user.id, wanted)
+    if wants_json():
+        return jsonify(voted=voted, votes=count)
+    flash("Thanks for your vote!" if voted else "Your vote is withdrawn.", "success")
+    return redirect(url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title)))
+
+
+@bp.route("/ideas/<int:idea_id>/comments", methods=["POST"])
+@login_required
+def comment(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = CommentForm()
+    if not form.validate():
+        if wants_json():
+            return jsonify(error="invalid", fields=form.errors), 400
+        # Show the idea again with the typed comment and its error, so nothing is lost.
+        return render_idea_page(idea, comment_form=form, status=400)
+    new_comment = add_comment(idea.id, current_user, form.body.data)
+    flash("Your comment is posted.", "success")
+    target = url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title))
+    return redirect(f"{target}#comment-{new_comment.id}")

@@ -1,0 +1,153 @@
+"""The tables: users, categories, ideas, votes, comments and the status history."""
+
+import math
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from peewee import (
+    SQL,
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from ideaboard.db import BaseModel
+
+# The public pipeline. Every idea starts "under review"; staff move it on with a signed note.
+UNDER_REVIEW, ACCEPTED, IN_PROGRESS, LAUNCHED, DECLINED = (
+    "under_review",
+    "accepted",
+    "in_progress",
+    "launched",
+    "declined",
+)
+STATUS_LABELS = {
+    UNDER_REVIEW: "Under review",
+    ACCEPTED: "Accepted",
+    IN_PROGRESS: "In progress",
+    LAUNCHED: "Launched",
+    DECLINED: "Declined",
+}
+# Statuses that count as "the company said yes": they appear on the roadmap and in the feeds.
+ACCEPTED_OR_LATER = (ACCEPTED, IN_PROGRESS, LAUNCHED)
+
+ROLES = ("member", "staff", "admin")
+
+# One factor of ten in engagement is worth this many seconds of freshness in the hot sort.
+HOT_TIMESCALE_SECONDS = 7 * 24 * 3600
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp: both databases store it the same way."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def hot_score(votes: int, comments: int, created_at: datetime) -> float:
+    """Engagement on a log scale plus a bonus that grows with the creation time.
+
+    Adding the creation time instead of dividing by the age gives the same order as a decay
+    but never changes as time passes, so it is stored and indexed, never recomputed in bulk.
+    """
+    engagement = math.log10(1 + max(votes, 0) + 2 * max(comments, 0))
+    return round(engagement + created_at.timestamp() / HOT_TIMESCALE_SECONDS, 6)
+
+
+class User(BaseModel, UserMixin):
+    id = AutoField()
+    email = CharField(max_length=254, unique=True)
+    name = CharField(max_length=60)
+    password_hash = CharField(max_length=255)
+    role = CharField(max_length=10, default="member")
+    created_at = DateTimeField(default=utcnow)
+
+    def get_id(self) -> str:
+        # peewee's Model.get_id() returns the integer key; flask-login needs a string.
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+
+class Category(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=60, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Idea(BaseModel):
+    id = AutoField()
+    title = CharField(max_length=120)
+    body = TextField(default="")
+    author = ForeignKeyField(User, backref="ideas", on_delete="CASCADE")
+    category = ForeignKeyField(Category, backref="ideas", null=True, on_delete="SET NULL")
+    status = CharField(max_length=20, default=UNDER_REVIEW)
+    vote_count = IntegerField(default=0)
+    comment_count = IntegerField(default=0)
+    hot = FloatField(default=0.0)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    # When the idea last entered the accepted-or-later part of the pipeline (feeds sort on it).
+    accepted_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("hot", "id"), False),
+            (("vote_count", "id"), False),
+            (("created_at", "id"), False),
+            (("comment_count", "id"), False),
+            (("status", "hot", "id"), False),
+            (("status", "created_at"), False),
+            (("category", "hot", "id"), False),
+            (("status", "accepted_at"), False),
+        )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class Vote(BaseModel):
+    id = AutoField()
+    idea = ForeignKeyField(Idea, backref="votes", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="votes", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # The database, not the application, guarantees one vote per person per idea.
+        indexes = ((("idea", "user"), True),)
+
+
+class Comment(BaseModel):
+    id = AutoField()
+    idea = ForeignKeyField(Idea, backref="comments", on_delete="CASCADE")
+    author = ForeignKeyField(User, backref="comments", on_delete="CASCADE")
+    body = TextField()
+    # Fixed when written: a reply stays official even if its author later changes role.
+    is_official = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("idea", "created_at"), False),)
+
+
+class StatusChange(BaseModel):
+    id = AutoField()
+    idea = ForeignKeyField(Idea, backref="status_changes", on_delete="CASCADE")
+    from_status = CharField(max_length=20)
+    to_status = CharField(max_length=20)
+    author = ForeignKeyField(User, backref="status_changes", on_delete="CASCADE")
+    note = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("idea", "created_at"), False),)
+        constraints = [SQL("CHECK (from_status <> to_status)")]
+
+
+ALL_MODELS = [User, Category, Idea, Vote, Comment, StatusChange]

@@ -1,0 +1,25 @@
+"""The public roadmap: what the company has said yes to, column by column."""
+
+from flask import Blueprint, render_template
+
+from ideaboard.listing import idea_query
+from ideaboard.models import ACCEPTED_OR_LATER, STATUS_LABELS, Idea
+
+bp = Blueprint("roadmap", __name__)
+
+COLUMN_LIMIT = 50
+
+
+@bp.route("/roadmap")
+def index():
+    columns = []
+    for status in ACCEPTED_OR_LATER:
+        # One small indexed query per column (three in all), newest decisions first.
+        ideas = list(
+            idea_query()
+            .where(Idea.status == status)
+            .order_by(Idea.accepted_at.desc(), Idea.id.desc())
+            .limit(COLUMN_LIMIT)
+        )
+        columns.append((status, STATUS_LABELS[status], ideas))
+    return render_template("roadmap.html", columns=columns, column_limit=COLUMN_LIMIT)

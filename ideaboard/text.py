@@ -1,0 +1,68 @@
+"""The only place user text becomes HTML: Markdown, then bleach, then Markup."""
+
+import html
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# Raw HTML in Markdown is switched off at the parser; bleach is the second, independent wall.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+
+def _set_link_rel(attrs: dict, new: bool = False) -> dict:
+    """Mark every user link as untrusted so it passes no ranking and opens no window handle."""
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
+)
+
+
+def render_markdown(source: str) -> Markup:
+    """Turn user Markdown into sanitized HTML that is safe to drop into a page or feed."""
+    return Markup(_cleaner.clean(_markdown.render(source or "")))
+
+
+def excerpt(source: str, length: int = 180) -> str:
+    """Plain-text start of a Markdown body for listings (escaped later by the template)."""
+    # Strip the tags, then undo bleach's escaping: the template escapes the result once.
+    text = html.unescape(bleach.clean(_markdown.render(source or ""), tags=set(), strip=True))
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0] + "…"

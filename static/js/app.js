@@ -1,0 +1,42 @@
+// Progressive enhancement only: every form here works without this file.
+"use strict";
+
+function updateVoteForm(form, voted, votes) {
+  const button = form.querySelector("button");
+  const title = button.getAttribute("aria-label").replace(/^[^:]*: /, "");
+  form.querySelector("input[name=vote]").value = voted ? "0" : "1";
+  form.querySelector("[data-vote-count]").textContent = votes;
+  form.querySelector(".vote-label").textContent = voted ? "Voted" : "Vote";
+  button.classList.toggle("voted", voted);
+  button.setAttribute("aria-pressed", voted ? "true" : "false");
+  button.setAttribute("aria-label", (voted ? "Withdraw your vote for: " : "Vote for: ") + title);
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("[data-vote-form]");
+  if (!form) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      const back = encodeURIComponent(window.location.pathname + window.location.search);
+      window.location.href = "/login?next=" + back;
+      return;
+    }
+    if (!response.ok) throw new Error("vote failed: " + response.status);
+    const data = await response.json();
+    updateVoteForm(form, data.voted, data.votes);
+  } catch (error) {
+    // Fall back to the plain form post, which shows the server's own message.
+    form.submit();
+  } finally {
+    button.disabled = false;
+  }
+});

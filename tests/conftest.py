@@ -1,0 +1,114 @@
+"""Shared fixtures: every app-level test runs once on SQLite and once on PostgreSQL."""
+
+import os
+import re
+import uuid
+
+import psycopg2
+import pytest
+from flask.testing import FlaskClient
+
+from ideaboard import create_app
+from ideaboard.auth import create_user
+from ideaboard.db import create_schema, db, is_sqlite
+from ideaboard.models import ALL_MODELS, Category
+
+POSTGRES_URL = os.environ.get(
+    "IDEABOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+PASSWORD = "correct horse battery staple"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A database of its own for this run on the PostgreSQL server, dropped afterwards.
+
+    Without a server this fails, unless IDEABOARD_TEST_SKIP_POSTGRES=1 says to skip locally.
+    """
+    if os.environ.get("IDEABOARD_TEST_SKIP_POSTGRES") == "1":
+        pytest.skip("PostgreSQL tests switched off by IDEABOARD_TEST_SKIP_POSTGRES=1")
+    name = f"ideaboard_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ideaboard.db'}"
+    return request.getfixturevalue("postgres_database")
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token the way a browser form would."""
+
+    def csrf_token(self) -> str:
+        # /login carries a form when logged out; logged in, it redirects to a page whose
+        # log-out form carries one.
+        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+        return CSRF_INPUT.search(page).group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self.post_form("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self.post_form("/logout")
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("IDEABOARD_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("IDEABOARD_SECRET_KEY", uuid.uuid4().hex)
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    app.test_client_class = Client
+    create_schema()
+    if not is_sqlite():
+        # One database per run; each test starts from empty tables.
+        tables = ", ".join(f'"{model._meta.table_name}"' for model in ALL_MODELS)
+        with db.connection_context():
+            db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    yield app
+    if not db.is_closed():
+        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app) -> dict:
+    """One account per role, plus a second member to test other people's things."""
+    with db.connection_context():
+        return {
+            "member": create_user("member@example.com", "Mia Member", PASSWORD, "member"),
+            "other": create_user("other@example.com", "Otto Other", PASSWORD, "member"),
+            "staff": create_user("staff@example.com", "Sasha Staff", PASSWORD, "staff"),
+            "admin": create_user("admin@example.com", "Ada Admin", PASSWORD, "admin"),
+        }
+
+
+@pytest.fixture
+def category(app) -> Category:
+    with db.connection_context():
+        return Category.create(name="Drinks")

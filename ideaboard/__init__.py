@@ -5,6 +5,7 @@ import os
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from ideaboard import db, errors, templating
 
@@ -16,6 +17,13 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return app.config.get("SESSION_COOKIE_SECURE") or request.is_secure
+
+
+class IdConverter(IntegerConverter):
+    """Row ids in URLs: 1 up to the largest 32-bit key, so a huge number is a 404, not a crash."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.session_interface = _SessionInterface()
+    app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
     csrf.init_app(app)

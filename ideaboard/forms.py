@@ -1,7 +1,15 @@
 """Every form the site accepts, with its field rules and messages (Flask-WTF adds CSRF)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ideaboard.models import STATUS_LABELS
@@ -12,23 +20,30 @@ COMMENT_MAX = 5_000
 NOTE_MAX = 5_000
 
 
+def status_choices(exclude: str | None = None) -> list[SelectChoice]:
+    return [SelectChoice(key, label) for key, label in STATUS_LABELS.items() if key != exclude]
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 def _no_nul(form, field) -> None:
     """NUL bytes break PostgreSQL text columns and are never meant; refuse them politely."""
     if field.data and "\x00" in field.data:
         raise ValidationError("This field contains a character that is not allowed.")
 
 
-def _not_blank(form, field) -> None:
-    if field.data is not None and not field.data.strip():
-        raise ValidationError("This field cannot be only spaces.")
-
-
 class RegisterForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254), _no_nul])
+    email = EmailField(
+        "Email",
+        filters=[_strip],
+        validators=[DataRequired(), Email(), Length(max=254), _no_nul],
+    )
     name = StringField(
         "Display name",
         description="Shown next to your ideas and comments.",
-        validators=[DataRequired(), Length(min=2, max=60), _not_blank, _no_nul],
+        validators=[DataRequired(), Length(min=2, max=60), _no_nul],
     )
     password = PasswordField(
         "Password",
@@ -42,7 +57,9 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), _no_nul])
+    email = EmailField(
+        "Email", filters=[_strip], validators=[DataRequired(), Length(max=254), _no_nul]
+    )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128), _no_nul])
     remember = BooleanField("Keep me signed in for 30 days")
 
@@ -51,7 +68,7 @@ class IdeaForm(FlaskForm):
     title = StringField(
         "Title",
         description=f"One sentence that says what you would like. Up to {TITLE_MAX} characters.",
-        validators=[DataRequired(), Length(max=TITLE_MAX), _not_blank, _no_nul],
+        validators=[DataRequired(), Length(max=TITLE_MAX), _no_nul],
     )
     category = SelectField("Category", coerce=int, validators=[Optional()])
     body = TextAreaField(
@@ -65,20 +82,18 @@ class CommentForm(FlaskForm):
     body = TextAreaField(
         "Your comment",
         description="Markdown is supported.",
-        validators=[DataRequired(), Length(max=COMMENT_MAX), _not_blank, _no_nul],
+        validators=[DataRequired(), Length(max=COMMENT_MAX), _no_nul],
     )
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("New status", choices=list(STATUS_LABELS.items()))
+    status = SelectField("New status", choices=status_choices())
     note = TextAreaField(
         "Public note",
         description="Shown on the idea under your name. Say why, and what happens next.",
-        validators=[DataRequired(), Length(max=NOTE_MAX), _not_blank, _no_nul],
+        validators=[DataRequired(), Length(max=NOTE_MAX), _no_nul],
     )
 
 
 class CategoryForm(FlaskForm):
-    name = StringField(
-        "Category name", validators=[DataRequired(), Length(max=60), _not_blank, _no_nul]
-    )
+    name = StringField("Category name", validators=[DataRequired(), Length(max=60), _no_nul])

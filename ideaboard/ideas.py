@@ -15,9 +15,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ideaboard.db import db
-from ideaboard.forms import CommentForm, IdeaForm, StatusForm
+from ideaboard.forms import CommentForm, IdeaForm, StatusForm, status_choices
 from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query, list_ideas, parse_page
 from ideaboard.models import (
     STATUS_LABELS,
@@ -125,7 +126,7 @@ def add_comment(idea_id: int, author: User, body: str) -> Comment:
 
 def _category_choices(form: IdeaForm) -> None:
     categories = list(Category.select().order_by(Category.name))
-    form.category.choices = [(c.id, c.name) for c in categories]
+    form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
     if not categories:
         # No categories configured: the field is hidden and nothing is required.
         form.category.validators = []
@@ -170,8 +171,8 @@ def _voted_ids(idea_ids: list[int]) -> set[int]:
     return {row.idea_id for row in rows}
 
 
-@bp.route("/ideas/<int:idea_id>")
-@bp.route("/ideas/<int:idea_id>/<slug>")
+@bp.route("/ideas/<id:idea_id>")
+@bp.route("/ideas/<id:idea_id>/<slug>")
 def detail(idea_id: int, slug: str | None = None):
     return render_idea_page(get_idea_or_404(idea_id))
 
@@ -198,9 +199,7 @@ def render_idea_page(
     if status_form is None and current_user.is_authenticated and current_user.is_staff:
         status_form = StatusForm(formdata=None)
     if status_form is not None:
-        status_form.status.choices = [
-            (key, label) for key, label in STATUS_LABELS.items() if key != idea.status
-        ]
+        status_form.status.choices = status_choices(exclude=idea.status)
     page = render_template(
         "ideas/detail.html",
         idea=idea,
@@ -240,7 +239,7 @@ def new():
     return render_template("ideas/form.html", form=form, preview=preview, idea=None), status
 
 
-@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@bp.route("/ideas/<id:idea_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(idea_id: int):
     idea = get_idea_or_404(idea_id)
@@ -267,7 +266,7 @@ def edit(idea_id: int):
     return render_template("ideas/form.html", form=form, preview=preview, idea=idea), status
 
 
-@bp.route("/ideas/<int:idea_id>/vote", methods=["POST"])
+@bp.route("/ideas/<id:idea_id>/vote", methods=["POST"])
 @login_required
 def vote(idea_id: int):
     idea = get_idea_or_404(idea_id)
@@ -279,7 +278,7 @@ def vote(idea_id: int):
     return redirect(url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title)))
 
 
-@bp.route("/ideas/<int:idea_id>/comments", methods=["POST"])
+@bp.route("/ideas/<id:idea_id>/comments", methods=["POST"])
 @login_required
 def comment(idea_id: int):
     idea = get_idea_or_404(idea_id)

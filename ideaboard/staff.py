@@ -17,12 +17,11 @@ bp = Blueprint("staff", __name__)
 TRIAGE_PER_PAGE = 50
 
 
-@bp.route("/ideas/<int:idea_id>/status", methods=["POST"])
+@bp.route("/ideas/<id:idea_id>/status", methods=["POST"])
 @staff_required
 def set_status(idea_id: int):
     idea = get_idea_or_404(idea_id)
     form = StatusForm()
-    form.status.choices = list(STATUS_LABELS.items())
     if form.validate():
         try:
             change_status(idea, form.status.data, current_user, form.note.data)
@@ -88,7 +87,7 @@ def categories():
     return _categories_page(form)
 
 
-@bp.route("/staff/categories/<int:category_id>", methods=["POST"])
+@bp.route("/staff/categories/<id:category_id>", methods=["POST"])
 @staff_required
 def rename_category(category_id: int):
     category = Category.get_or_none(Category.id == category_id)

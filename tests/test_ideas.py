@@ -1,0 +1,241 @@
+"""Posting, editing, listing and commenting on ideas."""
+
+from datetime import timedelta
+
+import pytest
+
+from ideaboard.db import db
+from ideaboard.ideas import add_comment, create_idea, set_vote, slugify
+from ideaboard.models import Comment, Idea, utcnow
+
+
+def test_post_an_idea(client, users, category):
+    client.login("member@example.com")
+    response = client.post_form(
+        "/ideas/new", {"title": "Oat milk", "body": "Please **add** it", "category": category.id}
+    )
+    assert response.status_code == 302
+    with db.connection_context():
+        idea = Idea.get(Idea.title == "Oat milk")
+    assert response.headers["Location"] == f"/ideas/{idea.id}/oat-milk"
+    assert (idea.author_id, idea.category_id, idea.status) == (
+        users["member"].id,
+        category.id,
+        "under_review",
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<strong>add</strong>" in page
+    assert "Thanks! Your idea is posted" in page
+
+
+def test_preview_renders_without_saving(client, users, category):
+    client.login("member@example.com")
+    response = client.post_form(
+        "/ideas/new",
+        {"title": "Preview me", "body": "*soft*", "category": category.id, "preview": "1"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<em>soft</em>" in page
+    assert 'value="Preview me"' in page
+    with db.connection_context():
+        assert Idea.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"title": ""}, "title", "This field is required."),
+        ({"title": "   "}, "title", "This field is required."),
+        ({"title": "x" * 121}, "title", "120 characters"),
+        ({"title": "ok", "body": "b" * 10_001}, "body", "10000 characters"),
+        ({"title": "nul\x00byte"}, "title", "not allowed"),
+        ({"title": "ok", "category": "999"}, "category", "Not a valid choice"),
+    ],
+)
+def test_invalid_idea_shows_field_errors_and_keeps_input(
+    client, users, category, data, field, message
+):
+    client.login("member@example.com")
+    data = {"body": "my careful text", "category": category.id, **data}
+    response = client.post_form("/ideas/new", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    error = page.split(f'id="{field}-error"')[1].split("</p>")[0]
+    assert message in error
+    assert f'aria-describedby="{field}-help {field}-error"' in page or (
+        f'aria-describedby="{field}-error"' in page
+    )
+    if field != "body":
+        assert "my careful text" in page
+    with db.connection_context():
+        assert Idea.select().count() == 0
+
+
+def test_author_edits_while_under_review(client, users, category):
+    with db.connection_context():
+        idea = create_idea(users["member"], "Typo in titel", "", category.id)
+    client.login("member@example.com")
+    form = client.get(f"/ideas/{idea.id}/edit").get_data(as_text=True)
+    assert 'value="Typo in titel"' in form
+    response = client.post_form(
+        f"/ideas/{idea.id}/edit", {"title": "Typo in title", "body": "", "category": category.id}
+    )
+    assert response.status_code == 302
+    with db.connection_context():
+        assert Idea.get_by_id(idea.id).title == "Typo in title"
+
+
+def test_detail_shows_everything(client, users, category):
+    with db.connection_context():
+        idea = create_idea(users["member"], "Cold brew", "Stronger please", category.id)
+        add_comment(idea.id, users["other"], "Agreed!")
+        add_comment(idea.id, users["staff"], "We are testing recipes.")
+    page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    for text in (
+        "Cold brew",
+        "Stronger please",
+        "Mia Member",
+        "Drinks",
+        "Agreed!",
+        "We are testing recipes.",
+        "Status history",
+        "Under review",
+    ):
+        assert text in page
+    official = page.split("We are testing recipes.")[0].rsplit('<li id="comment-', 1)[1]
+    assert "Sasha Staff" in official and "Official" in official
+    regular = page.split("Agreed!")[0].rsplit('<li id="comment-', 1)[1]
+    assert "Official" not in regular
+
+
+def test_slug_is_optional(client, users):
+    with db.connection_context():
+        idea = create_idea(users["member"], "Any slug works")
+    assert client.get(f"/ideas/{idea.id}").status_code == 200
+    assert client.get(f"/ideas/{idea.id}/{slugify(idea.title)}").status_code == 200
+    assert client.get("/ideas/0").status_code == 404
+
+
+def test_comment_posts_and_counts(client, users):
+    with db.connection_context():
+        idea = create_idea(users["member"], "Talk about it")
+    client.login("other@example.com")
+    response = client.post_form(f"/ideas/{idea.id}/comments", {"body": "See [docs](https://x.org)"})
+    assert response.status_code == 302
+    assert "#comment-" in response.headers["Location"]
+    with db.connection_context():
+        assert Idea.get_by_id(idea.id).comment_count == 1
+        assert Comment.select().count() == 1
+    page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert 'rel="nofollow ugc noopener"' in page
+
+
+def test_empty_comment_keeps_page_and_shows_error(client, users):
+    with db.connection_context():
+        idea = create_idea(users["member"], "Quiet idea")
+    client.login("other@example.com")
+    response = client.post_form(f"/ideas/{idea.id}/comments", {"body": "   "})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="body-error"' in page
+    assert "Quiet idea" in page
+
+
+def test_comment_too_long_keeps_the_text(client, users):
+    with db.connection_context():
+        idea = create_idea(users["member"], "Long talk")
+    client.login("other@example.com")
+    text = "word " * 1001
+    response = client.post_form(f"/ideas/{idea.id}/comments", {"body": text})
+    assert response.status_code == 400
+    assert text.strip() in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def board(app, users, category):
+    """Four ideas with distinct orders by hot, votes, age and comments."""
+    with db.connection_context():
+        now = utcnow()
+        old_popular = create_idea(
+            users["member"], "Old popular", "", category.id, created_at=now - timedelta(days=60)
+        )
+        for voter in ("other", "staff", "admin"):
+            set_vote(old_popular.id, users[voter].id, True)
+        chatty = create_idea(
+            users["member"], "Chatty", "", None, created_at=now - timedelta(days=3)
+        )
+        for _ in range(4):
+            add_comment(chatty.id, users["other"], "hm")
+        newest = create_idea(users["member"], "Newest", "", category.id, created_at=now)
+        middle = create_idea(
+            users["member"], "Middle", "", None, created_at=now - timedelta(days=1)
+        )
+        set_vote(middle.id, users["other"].id, True)
+    return {"old": old_popular, "chatty": chatty, "new": newest, "middle": middle}
+
+
+def listed_titles(client, query: str) -> list[str]:
+    page = client.get("/" + query).get_data(as_text=True)
+    return [
+        part.split('">', 1)[1].split("</a>")[0]
+        for part in page.split('<h2 class="idea-title"><a href="')[1:]
+    ]
+
+
+def test_sorts(client, board):
+    assert listed_titles(client, "?sort=top")[0] == "Old popular"
+    assert listed_titles(client, "?sort=new") == ["Newest", "Middle", "Chatty", "Old popular"]
+    assert listed_titles(client, "?sort=discussed")[0] == "Chatty"
+    hot = listed_titles(client, "")
+    # Decay by age: the 60-day-old idea with more votes ranks below recent activity.
+    assert hot.index("Old popular") == 3
+    assert listed_titles(client, "?sort=bogus") == hot
+
+
+def test_filters(client, board, users, category):
+    from ideaboard.pipeline import change_status
+
+    with db.connection_context():
+        change_status(board["middle"], "accepted", users["staff"], "ok")
+    assert listed_titles(client, "?status=accepted") == ["Middle"]
+    assert set(listed_titles(client, f"?category={category.id}")) == {"Old popular", "Newest"}
+    assert listed_titles(client, f"?status=accepted&category={category.id}") == []
+    assert "No ideas match" in client.get("/?status=declined").get_data(as_text=True)
+    # Nonsense filters are ignored, never an error.
+    assert len(listed_titles(client, "?status=zzz&category=abc&page=-4")) == 4
+
+
+def test_listing_row_shows_counts_author_status_age(client, board):
+    page = client.get("/?sort=discussed").get_data(as_text=True)
+    row = page.split('<li class="idea-row">')[1].split("</li>")[0]
+    assert "Chatty" in row and "4 comments" in row and "Mia Member" in row
+    assert "Under review" in row and "3 days ago" in row
+
+
+def test_pagination(app, client, users):
+    app.config["IDEAS_PER_PAGE"] = 3
+    with db.connection_context():
+        for n in range(7):
+            create_idea(users["member"], f"Idea {n}", created_at=utcnow() - timedelta(hours=n))
+    first = listed_titles(client, "?sort=new")
+    second = listed_titles(client, "?sort=new&page=2")
+    third = listed_titles(client, "?sort=new&page=3")
+    assert first == ["Idea 0", "Idea 1", "Idea 2"]
+    assert second == ["Idea 3", "Idea 4", "Idea 5"]
+    assert third == ["Idea 6"]
+    assert 'rel="next"' in client.get("/?sort=new").get_data(as_text=True)
+    assert 'rel="next"' not in client.get("/?sort=new&page=3").get_data(as_text=True)
+    assert listed_titles(client, "?sort=new&page=99999999999") == []
+
+
+def test_empty_board_invites_first_idea(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "No ideas yet" in page
+    assert "Post the first idea" in page
+
+
+def test_voted_state_shown_in_listing(client, board):
+    client.login("other@example.com")
+    page = client.get("/?sort=new").get_data(as_text=True)
+    assert page.count('aria-pressed="true"') == 2

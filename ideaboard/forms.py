@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ideaboard.models import STATUS_LABELS
 
@@ -70,7 +70,9 @@ class IdeaForm(FlaskForm):
         description=f"One sentence that says what you would like. Up to {TITLE_MAX} characters.",
         validators=[DataRequired(), Length(max=TITLE_MAX), _no_nul],
     )
-    category = SelectField("Category", coerce=int, validators=[Optional()])
+    category = SelectField(
+        "Category", coerce=int, default=0, description="Optional: helps others find it."
+    )
     body = TextAreaField(
         "Details",
         description="Why it matters and how it could work. Markdown is supported.",

@@ -21,6 +21,7 @@ from ideaboard.db import db
 from ideaboard.forms import CommentForm, IdeaForm, StatusForm, status_choices
 from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query, list_ideas, parse_page
 from ideaboard.models import (
+    NEXT_STATUS,
     STATUS_LABELS,
     UNDER_REVIEW,
     Category,
@@ -125,12 +126,11 @@ def add_comment(idea_id: int, author: User, body: str) -> Comment:
 
 
 def _category_choices(form: IdeaForm) -> None:
-    categories = list(Category.select().order_by(Category.name))
-    form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
-    if not categories:
-        # No categories configured: the field is hidden and nothing is required.
-        form.category.validators = []
-        form.category.validate_choice = False
+    categories = Category.select().order_by(Category.name)
+    # A blank first choice, so nobody files an idea under a category they never picked.
+    form.category.choices = [SelectChoice(0, "No category")] + [
+        SelectChoice(c.id, c.name) for c in categories
+    ]
 
 
 @bp.route("/")
@@ -197,7 +197,7 @@ def render_idea_page(
         .order_by(StatusChange.created_at, StatusChange.id)
     )
     if status_form is None and current_user.is_authenticated and current_user.is_staff:
-        status_form = StatusForm(formdata=None)
+        status_form = StatusForm(formdata=None, status=NEXT_STATUS[idea.status])
     if status_form is not None:
         status_form.status.choices = status_choices(exclude=idea.status)
     page = render_template(
@@ -248,7 +248,7 @@ def edit(idea_id: int):
     form = IdeaForm(obj=idea)
     _category_choices(form)
     if request.method == "GET":
-        form.category.data = idea.category_id
+        form.category.data = idea.category_id or 0
     preview = None
     if form.validate_on_submit():
         if "preview" in request.form:

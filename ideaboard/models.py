@@ -33,6 +33,14 @@ STATUS_LABELS = {
     LAUNCHED: "Launched",
     DECLINED: "Declined",
 }
+# The step a product manager most likely takes next from each status.
+NEXT_STATUS = {
+    UNDER_REVIEW: ACCEPTED,
+    ACCEPTED: IN_PROGRESS,
+    IN_PROGRESS: LAUNCHED,
+    LAUNCHED: IN_PROGRESS,
+    DECLINED: UNDER_REVIEW,
+}
 # Statuses that count as "the company said yes": they appear on the roadmap and in the feeds.
 ACCEPTED_OR_LATER = (ACCEPTED, IN_PROGRESS, LAUNCHED)
 

@@ -1,6 +1,7 @@
 """The only place user text becomes HTML: Markdown, then bleach, then Markup."""
 
 import html
+import re
 from functools import partial
 
 import bleach
@@ -36,6 +37,7 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre)>|<br ?/?>|<hr ?/?>")
 
 
 def _set_link_rel(attrs: dict, new: bool = False) -> dict:
@@ -60,9 +62,16 @@ def render_markdown(source: str) -> Markup:
 
 def excerpt(source: str, length: int = 180) -> str:
     """Plain-text start of a Markdown body for listings (escaped later by the template)."""
-    # Strip the tags, then undo bleach's escaping: the template escapes the result once.
-    text = html.unescape(bleach.clean(_markdown.render(source or ""), tags=set(), strip=True))
-    text = " ".join(text.split())
+    # Keep block boundaries (paragraphs, list items, headings) as line breaks, then strip tags
+    # and undo bleach's escaping: the template escapes the result once.
+    html_text = _BLOCK_END.sub("\n", _markdown.render(source or ""))
+    text = html.unescape(bleach.clean(html_text, tags=set(), strip=True))
+    pieces = [" ".join(line.split()) for line in text.splitlines()]
+    text = ""
+    for piece in filter(None, pieces):
+        if text:
+            text += " " if text[-1] in ".!?:;" else " · "
+        text += piece
     if len(text) <= length:
         return text
     return text[: length - 1].rsplit(" ", 1)[0] + "…"

@@ -9,9 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from ideaboard import create_app
-from ideaboard.auth import create_user
 from ideaboard.db import create_schema, db, is_sqlite
-from ideaboard.models import ALL_MODELS, Category
+from ideaboard.models import ALL_MODELS, Category, User
+from ideaboard.passwords import hash_password
 
 POSTGRES_URL = os.environ.get(
     "IDEABOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -96,15 +96,30 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # argon2id is slow on purpose; hash the shared test password once per run.
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def users(app) -> dict:
+def users(app, password_hash) -> dict:
     """One account per role, plus a second member to test other people's things."""
+    accounts = {
+        "member": ("member@example.com", "Mia Member"),
+        "other": ("other@example.com", "Otto Other"),
+        "staff": ("staff@example.com", "Sasha Staff"),
+        "admin": ("admin@example.com", "Ada Admin"),
+    }
     with db.connection_context():
         return {
-            "member": create_user("member@example.com", "Mia Member", PASSWORD, "member"),
-            "other": create_user("other@example.com", "Otto Other", PASSWORD, "member"),
-            "staff": create_user("staff@example.com", "Sasha Staff", PASSWORD, "staff"),
-            "admin": create_user("admin@example.com", "Ada Admin", PASSWORD, "admin"),
+            role: User.create(
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                role="member" if role == "other" else role,
+            )
+            for role, (email, name) in accounts.items()
         }
 
 

@@ -2,21 +2,13 @@
 
 import os
 
-from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from ideaboard import db, errors, templating
+from ideaboard import db, errors, request_log, security, templating
 
 csrf = CSRFProtect()
-
-
-class _SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request itself came over HTTPS."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return app.config.get("SESSION_COOKIE_SECURE") or request.is_secure
 
 
 class IdConverter(IntegerConverter):
@@ -40,7 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    app.session_interface = _SessionInterface()
+    security.init_app(app)
+    request_log.init_app(app)
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)

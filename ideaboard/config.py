@@ -25,6 +25,8 @@ def load_config(instance_path: str) -> dict:
         "IDEAS_PER_PAGE": int(env("IDEABOARD_IDEAS_PER_PAGE", "20")),
         # Bodies are capped at 10,000 characters; form encoding can triple that, so leave room.
         "MAX_CONTENT_LENGTH": int(env("IDEABOARD_MAX_CONTENT_LENGTH", str(256 * 1024))),
+        # Set to 1 only behind a reverse proxy you run, so X-Forwarded-Proto can be believed.
+        "TRUST_PROXY": env("IDEABOARD_TRUST_PROXY", "0") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,

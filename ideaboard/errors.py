@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ideaboard.db import db
+from ideaboard.request_log import log, request_id
 
 TITLES = {
     400: "That request did not look right",
@@ -44,11 +45,15 @@ def render_error(error: HTTPException):
     else:
         message = MESSAGES.get(code, error.description)
     title = TITLES.get(code, error.name)
+    # Quoting this id lets support find the exact traceback in the log.
+    rid = request_id()
     if _wants_json():
-        response = jsonify(error=title, message=message, status=code)
+        response = jsonify(error=title, message=message, status=code, request_id=rid)
     else:
         response = make_response(
-            render_template("errors/error.html", code=code, title=title, message=message)
+            render_template(
+                "errors/error.html", code=code, title=title, message=message, request_id=rid
+            )
         )
     response.status_code = code
     # Keep headers the error carries, such as Allow on 405 or Retry-After on 429.
@@ -66,5 +71,6 @@ def init_app(app: Flask) -> None:
         # Roll back whatever the failed request had started before showing the page.
         if not db.is_closed() and db.in_transaction():
             db.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        rid = request_id()
+        log.exception("Unhandled error on %s %s rid=%s", request.method, request.path, rid)
         return render_error(InternalServerError())

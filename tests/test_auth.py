@@ -5,7 +5,7 @@ import pytest
 from ideaboard.db import db
 from ideaboard.models import User
 from ideaboard.passwords import check_password, hash_password
-from tests.conftest import PASSWORD
+from tests.conftest import CSRF_INPUT, PASSWORD
 
 
 def register(client, **overrides):
@@ -94,20 +94,29 @@ def test_logout_needs_post(client, users):
 def test_session_cookie_flags(client, users):
     response = client.login("member@example.com")
     cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie
-    # Over HTTPS the same cookie is marked Secure.
-    client.logout()
-    token = client.csrf_token()
-    secure = client.post(
+
+
+def test_session_cookie_over_https_is_secure_and_host_only(app, users):
+    client = app.test_client()
+    page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    token = CSRF_INPUT.search(page).group(1)
+    response = client.post(
         "/login",
         data={"email": "member@example.com", "password": PASSWORD, "csrf_token": token},
         base_url="https://localhost",
         # Over HTTPS, Flask-WTF also checks that the form came from this site.
         headers={"Referer": "https://localhost/login"},
     )
-    assert "Secure" in secure.headers["Set-Cookie"]
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_remember_me_makes_a_lasting_cookie(client, users):

@@ -1,0 +1,93 @@
+"""Property-based fuzzing: no form field or query parameter can make the app answer 5xx."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ideaboard.db import db
+from ideaboard.ideas import create_idea
+from ideaboard.models import Category
+
+# Any text a browser could send: every code point but lone surrogates (not encodable).
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
+# Values that look almost right are the interesting ones for numbers and choices.
+NUMBERISH = st.one_of(
+    TEXT, st.integers(-(2**70), 2**70).map(str), st.sampled_from(["", "0", "-1", "1e9", "NaN"])
+)
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+QUERY_ROUTES = {
+    "/": {"sort": TEXT, "status": TEXT, "category": NUMBERISH, "page": NUMBERISH},
+    "/staff/triage": {"page": NUMBERISH},
+    "/login": {"next": TEXT},
+    "/register": {"next": TEXT},
+}
+
+
+# Forms anonymous visitors fill in; every other form is fuzzed as staff, who may use them all.
+ANONYMOUS_FORMS = {"register", "login"}
+
+
+def form_routes(idea_id: int, category_id: int) -> dict:
+    """Every form of the site: name -> (path, a strategy for each of its fields)."""
+    return {
+        "register": (
+            "/register",
+            {"email": TEXT, "name": TEXT, "password": TEXT, "confirm": TEXT, "next": TEXT},
+        ),
+        "login": ("/login", {"email": TEXT, "password": TEXT, "remember": TEXT, "next": TEXT}),
+        "new": (
+            "/ideas/new",
+            {"title": TEXT, "body": TEXT, "category": NUMBERISH, "preview": TEXT},
+        ),
+        "edit": (f"/ideas/{idea_id}/edit", {"title": TEXT, "body": TEXT, "category": NUMBERISH}),
+        "vote": (f"/ideas/{idea_id}/vote", {"vote": TEXT}),
+        "comment": (f"/ideas/{idea_id}/comments", {"body": TEXT}),
+        "status": (f"/ideas/{idea_id}/status", {"status": TEXT, "note": TEXT}),
+        "add-category": ("/staff/categories", {"name": TEXT}),
+        "rename-category": (f"/staff/categories/{category_id}", {"name": TEXT}),
+    }
+
+
+@pytest.fixture
+def targets(app, users):
+    with db.connection_context():
+        idea = create_idea(users["staff"], "Fuzz target", "body")
+        category = Category.create(name="Fuzz")
+    return form_routes(idea.id, category.id)
+
+
+@pytest.mark.parametrize("path", sorted(QUERY_ROUTES))
+def test_query_parameters_never_5xx(client, users, path):
+    client.login("staff@example.com")
+
+    @FUZZ
+    @given(st.fixed_dictionaries({}, optional=QUERY_ROUTES[path]))
+    def check(params):
+        response = client.get(path, query_string=params)
+        assert response.status_code < 500, (path, params)
+
+    check()
+
+
+@pytest.mark.parametrize("form", sorted(form_routes(1, 1)))
+def test_form_fields_never_5xx(client, targets, form):
+    path, fields = targets[form]
+    if form not in ANONYMOUS_FORMS:
+        client.login("staff@example.com")
+
+    @FUZZ
+    @given(st.fixed_dictionaries({}, optional=fields))
+    def check(data):
+        # A fresh token each time: a successful login or sign-up starts a new session.
+        response = client.post(path, data={**data, "csrf_token": client.csrf_token()})
+        assert response.status_code < 500, (path, data)
+        # A fuzzed register or login must not leave us logged in as someone else.
+        if form in ANONYMOUS_FORMS and response.status_code == 302:
+            client.post("/logout", data={"csrf_token": client.csrf_token()})
+
+    check()

@@ -141,8 +141,10 @@ def index():
     status = request.args.get("status")
     if status not in STATUS_LABELS:
         status = None
-    category_raw = request.args.get("category", "")
-    category_id = int(category_raw) if category_raw.isdigit() and len(category_raw) < 10 else None
+    # type=int turns anything int() refuses into None (str.isdigit() accepts "¹", int() does not).
+    category_id = request.args.get("category", type=int)
+    if category_id is not None and not 0 < category_id < 2**31:
+        category_id = None
     page = list_ideas(
         sort,
         status,

@@ -23,8 +23,15 @@ run: $(VENV)/.runtime
 	$(if $(DEMO),$(BIN)/flask --app ideaboard seed-demo)
 	$(BIN)/gunicorn --config python:ideaboard.gunicorn_conf wsgi:app
 
+# axe-core and vnu-jar for the browser tests (see .ci/run on --ignore-scripts).
+# axe-core and the Nu HTML checker for the browser tests. --ignore-scripts: vnu-jar's own
+# install script would download a JDK; the system Java is used instead.
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 ## Lint, then the whole suite on SQLite and PostgreSQL (see README for what it needs).
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

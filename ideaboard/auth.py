@@ -1,5 +1,8 @@
-"""Register, log in, log out; who the current user is and what their role allows."""
+"""Register, log in, log out; server-side sessions; what the current user's role allows."""
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -7,6 +10,7 @@ import click
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -19,8 +23,9 @@ from peewee import IntegrityError
 
 from ideaboard.db import db
 from ideaboard.forms import LoginForm, RegisterForm
-from ideaboard.models import ROLES, User
-from ideaboard.passwords import check_password, hash_password
+from ideaboard.limits import check_honeypot, throttle
+from ideaboard.models import ROLES, User, UserSession, utcnow
+from ideaboard.passwords import check_password, hash_password, password_problem
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -31,13 +36,40 @@ login_manager.login_message_category = "info"
 # A hash of a random password: checking it costs as much as a real login, so the response
 # time does not tell an attacker whether an email address has an account.
 _DUMMY_HASH = hash_password("not-a-real-password-just-timing")
+# last_seen_at is written at most this often per session, not on every request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def _hash_key(key: str) -> str:
+    # Only the hash is stored: a leaked database or backup holds no usable session keys.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _session_cutoff() -> datetime:
+    """Sessions unused since before this have expired, whatever the cookie says."""
+    return utcnow() - timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(session_key: str) -> User | None:
+    """The user of a live server-side session, found by the key in the session cookie."""
+    row = (
+        UserSession.select(UserSession, User)
+        .join(User)
+        .where(
+            (UserSession.key_hash == _hash_key(session_key))
+            & (UserSession.last_seen_at > _session_cutoff())
+        )
+        .first()
+    )
+    if row is None:
         return None
-    return User.get_or_none(User.id == int(user_id))
+    now = utcnow()
+    if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+        UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
+    user = row.user
+    user.session_key = session_key
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -48,6 +80,9 @@ def unauthorized():
     flash(login_manager.login_message, "info")
     if request.method == "GET":
         back = request.full_path.rstrip("?")
+    elif request.url_rule and "GET" in request.url_rule.methods:
+        # A form page (e.g. /ideas/new): come back to the empty form.
+        back = request.path
     elif request.view_args and "idea_id" in request.view_args:
         # A POST cannot be replayed by a redirect; return to the idea it was about.
         back = url_for("ideas.detail", idea_id=request.view_args["idea_id"])
@@ -101,17 +136,42 @@ def create_user(email: str, name: str, password: str, role: str = "member") -> U
         )
 
 
-def _start_session(user: User, remember: bool = False) -> None:
-    # A fresh session at login: nothing from before it carries over (no session fixation).
+def start_session(user: User, remember: bool = False) -> None:
+    """Log the user in with a new server-side session and a fresh cookie (no fixation)."""
+    key = secrets.token_urlsafe(32)
+    with db.atomic():
+        # Tidy up as we go: this user's expired sessions are of no use to anyone.
+        UserSession.delete().where(
+            (UserSession.user == user.id) & (UserSession.last_seen_at <= _session_cutoff())
+        ).execute()
+        UserSession.create(key_hash=_hash_key(key), user=user.id)
     session.clear()
+    # "Keep me signed in" is a lasting cookie for the same server-side session, never
+    # flask-login's remember cookie, so ending the session row ends it too.
     session.permanent = remember
+    user.session_key = key
     login_user(user)
 
 
+def end_session(key: str) -> None:
+    """Delete one server-side session: its cookie, wherever it was copied, logs in nobody."""
+    UserSession.delete().where(UserSession.key_hash == _hash_key(key)).execute()
+
+
+def end_other_sessions(user: User) -> None:
+    """Log the user out everywhere except in the session of this request."""
+    UserSession.delete().where(
+        (UserSession.user == user.id) & (UserSession.key_hash != _hash_key(user.session_key))
+    ).execute()
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@throttle("REGISTER")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("ideas.index"))
+    if request.method == "POST":
+        check_honeypot()
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -119,7 +179,7 @@ def register():
         except IntegrityError:
             form.email.errors.append("An account with this email already exists. Log in?")
         else:
-            _start_session(user)
+            start_session(user)
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
             return redirect(_next_url())
     status = 400 if form.errors else 200
@@ -127,6 +187,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle("LOGIN", failures_only=True)
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
@@ -136,7 +197,7 @@ def login():
         if user is None:
             check_password(_DUMMY_HASH, form.password.data)
         elif check_password(user.password_hash, form.password.data):
-            _start_session(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash(f"Welcome back, {user.name}.", "success")
             return redirect(_next_url())
         form.password.errors.append("That email and password do not match an account.")
@@ -146,6 +207,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_session(current_user.session_key)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -159,8 +222,9 @@ def logout():
 @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
 def create_user_command(email: str, name: str, password: str, role: str) -> None:
     """Create an account, e.g. the first staff member or admin."""
-    if not 8 <= len(password) <= 128:
-        raise click.BadParameter("must be 8 to 128 characters", param_hint="--password")
+    problem = password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
     try:
         user = create_user(email, name, password, role)
     except IntegrityError:

@@ -14,6 +14,24 @@ def _persistent_secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+# POSTs allowed per client IP address and per account (for login and sign-up: per email typed).
+# Logins and account changes count only failed attempts; "a; b" means both must hold.
+RATE_LIMITS = {
+    "RATELIMIT_LOGIN_PER_IP": "30 per 15 minutes; 100 per day",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "10 per 15 minutes; 50 per day",
+    "RATELIMIT_REGISTER_PER_IP": "10 per hour; 30 per day",
+    "RATELIMIT_REGISTER_PER_ACCOUNT": "5 per hour",
+    "RATELIMIT_ACCOUNT_PER_IP": "30 per 15 minutes",
+    "RATELIMIT_ACCOUNT_PER_ACCOUNT": "10 per 15 minutes",
+    "RATELIMIT_IDEA_PER_IP": "30 per hour",
+    "RATELIMIT_IDEA_PER_ACCOUNT": "10 per hour; 30 per day",
+    "RATELIMIT_COMMENT_PER_IP": "60 per 10 minutes",
+    "RATELIMIT_COMMENT_PER_ACCOUNT": "20 per 10 minutes; 200 per day",
+    "RATELIMIT_VOTE_PER_IP": "300 per 10 minutes",
+    "RATELIMIT_VOTE_PER_ACCOUNT": "120 per 10 minutes",
+}
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config from the environment, falling back to development defaults."""
     env = os.environ.get
@@ -32,4 +50,9 @@ def load_config(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
         # CSRF tokens live as long as the session, so a form left open for hours still posts.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Throttling (Flask-Limiter). memory:// counts per process: use redis:// with several
+        # workers or machines so they share one count.
+        "RATELIMIT_ENABLED": env("IDEABOARD_RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_STORAGE_URI": env("IDEABOARD_RATELIMIT_STORAGE_URL", "memory://"),
+        **RATE_LIMITS,
     }

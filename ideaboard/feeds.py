@@ -5,23 +5,27 @@ from datetime import UTC
 
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, current_app, make_response, request, url_for
+from markupsafe import Markup
 
 from ideaboard.listing import idea_query
 from ideaboard.models import ACCEPTED_OR_LATER, Idea, StatusChange, User
+from ideaboard.text import render_markdown, xml_safe
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 FEED_SIZE = 50
 FEED_MAX_AGE = 300
+# Bump when the entries' markup changes, so readers holding a cached copy fetch the new one.
+FEED_FORMAT = 2
 
 
 def _aware(moment):
     return moment.replace(tzinfo=UTC)
 
 
-def accepted_ideas() -> list[Idea]:
+def accepted_query():
     """Ideas the company said yes to, newest acceptance first; declined ones drop out."""
-    return list(
+    return (
         idea_query()
         .where(Idea.status.in_(ACCEPTED_OR_LATER))
         .order_by(Idea.accepted_at.desc(), Idea.id.desc())
@@ -64,35 +68,45 @@ def _build_feed(ideas: list[Idea], notes: dict[int, StatusChange], self_url: str
     for idea in reversed(ideas):
         link = url_for("ideas.detail", idea_id=idea.id, _external=True)
         note = notes.get(idea.id)
-        summary = f"Status: {idea.status_label}."
+        # Feed readers render RSS descriptions as HTML: escape the name, sanitize the note.
+        summary = Markup("<p>Status: {}.</p>").format(idea.status_label)
         if note:
             when = note.created_at.strftime("%d %b %Y")
-            summary += f" {note.author.name} ({when}): {note.note}"
+            summary += Markup("<p>{} ({}):</p>").format(note.author.name, when)
+            summary += render_markdown(note.note)
         entry = feed.add_entry()
         entry.id(link)
         entry.guid(link, permalink=True)
-        entry.title(idea.title)
+        entry.title(xml_safe(idea.title))
         entry.link(href=link, rel="alternate")
-        entry.author(name=idea.author.name)
+        entry.author(name=xml_safe(idea.author.name))
         entry.published(_aware(idea.accepted_at or idea.created_at))
         entry.updated(_aware(idea.updated_at))
-        entry.summary(summary)
+        entry.summary(xml_safe(summary), type="html")
         if idea.category_id:
-            entry.category(term=idea.category.name)
+            entry.category(term=xml_safe(idea.category.name))
         entry.category(term=idea.status_label, scheme=url_for("roadmap.index", _external=True))
     return feed
 
 
 def _feed_response(kind: str):
-    ideas = accepted_ideas()
+    ideas = list(accepted_query())
     notes = latest_notes(ideas)
     # The tag covers everything an entry shows, so any change to the feed changes it.
     fingerprint = hashlib.sha256(
         repr(
             [
-                (i.id, i.status, i.updated_at, i.title, notes.get(i.id) and notes[i.id].id)
+                (
+                    i.id,
+                    i.status,
+                    i.updated_at,
+                    i.title,
+                    i.category_id and i.category.name,
+                    notes.get(i.id) and notes[i.id].id,
+                )
                 for i in ideas
             ]
+            + [FEED_FORMAT]
         ).encode()
     ).hexdigest()[:32]
     response = make_response()

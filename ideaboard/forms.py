@@ -1,5 +1,6 @@
 """Every form the site accepts, with its field rules and messages (Flask-WTF adds CSRF)."""
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,11 +14,28 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ideaboard.models import STATUS_LABELS
+from ideaboard.passwords import MAX_LENGTH, MIN_LENGTH, RECOMMENDED_LENGTH, password_problem
+from ideaboard.text import CONTROL_CHARACTERS
 
 TITLE_MAX = 120
 BODY_MAX = 10_000
 COMMENT_MAX = 5_000
 NOTE_MAX = 5_000
+
+
+SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_FROM_REQUEST = object()
+
+
+class Form(FlaskForm):
+    """Base of every form here: its fields come from the form body, and only from there."""
+
+    def __init__(self, formdata=_FROM_REQUEST, **kwargs):
+        if formdata is _FROM_REQUEST:
+            # Flask-WTF would also read uploads and JSON bodies into the fields, where a file
+            # object, a number or a JSON array makes the validators raise. We accept neither.
+            formdata = request.form if request.method in SUBMIT_METHODS else None
+        super().__init__(formdata=formdata, **kwargs)
 
 
 def status_choices(exclude: str | None = None) -> list[SelectChoice]:
@@ -28,47 +46,100 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _no_nul(form, field) -> None:
-    """NUL bytes break PostgreSQL text columns and are never meant; refuse them politely."""
-    if field.data and "\x00" in field.data:
+def _no_controls(form, field) -> None:
+    """Control characters are never meant, break PostgreSQL (NUL) and XML feeds; refuse them."""
+    if field.data and CONTROL_CHARACTERS.search(field.data):
         raise ValidationError("This field contains a character that is not allowed.")
 
 
-class RegisterForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        filters=[_strip],
-        validators=[DataRequired(), Email(), Length(max=254), _no_nul],
+def _password_policy(form, field) -> None:
+    """Length and the common-passwords list, with the same messages as `flask create-user`."""
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+PASSWORD_HELP = (
+    f"{MIN_LENGTH} to {MAX_LENGTH} characters. We recommend {RECOMMENDED_LENGTH} or more: "
+    "a phrase of a few unrelated words is easy to remember and hard to guess."
+)
+
+
+def _email_field(label: str) -> EmailField:
+    return EmailField(
+        label, filters=[_strip], validators=[DataRequired(), Email(), Length(max=254), _no_controls]
     )
-    name = StringField(
+
+
+def _name_field() -> StringField:
+    return StringField(
         "Display name",
         description="Shown next to your ideas and comments.",
-        validators=[DataRequired(), Length(min=2, max=60), _no_nul],
+        filters=[_strip],
+        validators=[DataRequired(), Length(min=2, max=60), _no_controls],
     )
-    password = PasswordField(
-        "Password",
-        description="At least 8 characters; a longer passphrase is better.",
-        validators=[DataRequired(), Length(min=8, max=128), _no_nul],
+
+
+def _new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        description=PASSWORD_HELP,
+        validators=[DataRequired(), _no_controls, _password_policy],
     )
-    confirm = PasswordField(
+
+
+def _confirm_field() -> PasswordField:
+    return PasswordField(
         "Repeat password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
-        "Email", filters=[_strip], validators=[DataRequired(), Length(max=254), _no_nul]
+def _current_password_field(**kwargs) -> PasswordField:
+    return PasswordField(
+        "Current password",
+        description="To make sure it is you.",
+        validators=[DataRequired(), Length(max=MAX_LENGTH), _no_controls],
+        **kwargs,
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128), _no_nul])
+
+
+class RegisterForm(Form):
+    email = _email_field("Email")
+    name = _name_field()
+    password = _new_password_field("Password")
+    confirm = _confirm_field()
+
+
+class NameForm(Form):
+    name = _name_field()
+
+
+class EmailForm(Form):
+    email = _email_field("New email")
+    # Its own HTML id: the password form on the same page has a current_password field too.
+    current_password = _current_password_field(id="email-current_password")
+
+
+class PasswordForm(Form):
+    current_password = _current_password_field()
+    password = _new_password_field("New password")
+    confirm = _confirm_field()
+
+
+class LoginForm(Form):
+    email = EmailField(
+        "Email", filters=[_strip], validators=[DataRequired(), Length(max=254), _no_controls]
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128), _no_controls])
     remember = BooleanField("Keep me signed in for 30 days")
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     title = StringField(
         "Title",
         description=f"One sentence that says what you would like. Up to {TITLE_MAX} characters.",
-        validators=[DataRequired(), Length(max=TITLE_MAX), _no_nul],
+        validators=[DataRequired(), Length(max=TITLE_MAX), _no_controls],
     )
     category = SelectField(
         "Category", coerce=int, default=0, description="Optional: helps others find it."
@@ -76,26 +147,26 @@ class IdeaForm(FlaskForm):
     body = TextAreaField(
         "Details",
         description="Why it matters and how it could work. Markdown is supported.",
-        validators=[Length(max=BODY_MAX), _no_nul],
+        validators=[Length(max=BODY_MAX), _no_controls],
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         "Your comment",
         description="Markdown is supported.",
-        validators=[DataRequired(), Length(max=COMMENT_MAX), _no_nul],
+        validators=[DataRequired(), Length(max=COMMENT_MAX), _no_controls],
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("New status", choices=status_choices())
     note = TextAreaField(
         "Public note",
         description="Shown on the idea under your name. Say why, and what happens next.",
-        validators=[DataRequired(), Length(max=NOTE_MAX), _no_nul],
+        validators=[DataRequired(), Length(max=NOTE_MAX), _no_controls],
     )
 
 
-class CategoryForm(FlaskForm):
-    name = StringField("Category name", validators=[DataRequired(), Length(max=60), _no_nul])
+class CategoryForm(Form):
+    name = StringField("Category name", validators=[DataRequired(), Length(max=60), _no_controls])

@@ -19,7 +19,8 @@ from wtforms import SelectChoice
 
 from ideaboard.db import db
 from ideaboard.forms import CommentForm, IdeaForm, StatusForm, status_choices
-from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query, list_ideas, parse_page
+from ideaboard.limits import check_honeypot, throttle
+from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query, list_ideas
 from ideaboard.models import (
     NEXT_STATUS,
     STATUS_LABELS,
@@ -149,8 +150,9 @@ def index():
         sort,
         status,
         category_id,
-        parse_page(request.args.get("page")),
         current_app.config["IDEAS_PER_PAGE"],
+        after=request.args.get("after"),
+        before=request.args.get("before"),
     )
     voted = _voted_ids([idea.id for idea in page.items])
     return render_template(
@@ -226,7 +228,11 @@ def can_edit(idea: Idea) -> bool:
 
 @bp.route("/ideas/new", methods=["GET", "POST"])
 @login_required
+# A preview posts nothing, so it does not count.
+@throttle("IDEA", exempt_when=lambda: "preview" in request.form)
 def new():
+    if request.method == "POST":
+        check_honeypot()
     form = IdeaForm()
     _category_choices(form)
     preview = None
@@ -249,7 +255,8 @@ def edit(idea_id: int):
         abort(403, description="Only its author can edit an idea, while it is under review.")
     form = IdeaForm(obj=idea)
     _category_choices(form)
-    if request.method == "GET":
+    # No select is shown while there are no categories; a form without one keeps the current.
+    if "category" not in request.form:
         form.category.data = idea.category_id or 0
     preview = None
     if form.validate_on_submit():
@@ -270,6 +277,7 @@ def edit(idea_id: int):
 
 @bp.route("/ideas/<id:idea_id>/vote", methods=["POST"])
 @login_required
+@throttle("VOTE")
 def vote(idea_id: int):
     idea = get_idea_or_404(idea_id)
     wanted = request.form.get("vote", "1") != "0"
@@ -282,6 +290,7 @@ def vote(idea_id: int):
 
 @bp.route("/ideas/<id:idea_id>/comments", methods=["POST"])
 @login_required
+@throttle("COMMENT")
 def comment(idea_id: int):
     idea = get_idea_or_404(idea_id)
     form = CommentForm()

@@ -1,40 +1,32 @@
-"""How idea listings are sorted, filtered and paged (shared by the home page and staff views)."""
+"""How idea listings are sorted, filtered and paged (home page, triage)."""
 
+import math
 from dataclasses import dataclass
+from datetime import datetime
 
-from peewee import JOIN
+from peewee import JOIN, DateTimeField, Field, FloatField, Tuple
 
 from ideaboard.models import STATUS_LABELS, Category, Idea, User
 
-# Each sort is backed by an index on (column, id) so the database never sorts in memory.
+# Each sort is one column, tie-broken by id; models.Idea has an index for each of them.
 SORTS = {
-    "hot": ("Hot", (Idea.hot.desc(), Idea.id.desc())),
-    "top": ("Top", (Idea.vote_count.desc(), Idea.id.desc())),
-    "new": ("New", (Idea.created_at.desc(), Idea.id.desc())),
-    "discussed": ("Most discussed", (Idea.comment_count.desc(), Idea.id.desc())),
+    "hot": ("Hot", Idea.hot),
+    "top": ("Top", Idea.vote_count),
+    "new": ("New", Idea.created_at),
+    "discussed": ("Most discussed", Idea.comment_count),
 }
 DEFAULT_SORT = "hot"
-MAX_PAGE = 500
+CURSOR_SEPARATOR = "~"
 
 
 @dataclass
 class Page:
+    """One page of a keyset listing, with cursors for the pages either side (None: no page)."""
+
     items: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def parse_page(raw: str | None) -> int:
-    """Page numbers from the query string: anything odd means page 1, huge ones are capped."""
-    try:
-        number = int(raw or 1)
-    except ValueError:
-        return 1
-    return min(max(number, 1), MAX_PAGE)
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    is_first: bool = True
 
 
 def idea_query():
@@ -47,15 +39,90 @@ def idea_query():
     )
 
 
+def encode_cursor(idea: Idea, column: Field) -> str:
+    value = getattr(idea, column.name)
+    text = value.isoformat() if isinstance(value, datetime) else repr(value)
+    return f"{text}{CURSOR_SEPARATOR}{idea.id}"
+
+
+def decode_cursor(raw: str | None, column: Field) -> tuple | None:
+    """The (sort value, id) a cursor points at, or None when it is missing or malformed."""
+    if not raw or len(raw) > 80 or CURSOR_SEPARATOR not in raw:
+        return None
+    text, _, idea_id = raw.rpartition(CURSOR_SEPARATOR)
+    try:
+        if isinstance(column, DateTimeField):
+            value = datetime.fromisoformat(text).replace(tzinfo=None)
+        elif isinstance(column, FloatField):
+            value = float(text)
+        else:
+            value = int(text)
+        key = int(idea_id)
+    except ValueError:
+        return None
+    # Out of the columns' range (or NaN/infinity): not a cursor this app made.
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, int) and abs(value) >= 2**62 or not 0 < key < 2**31:
+        return None
+    return column.db_value(value), key
+
+
+def keyset_page(
+    query,
+    column: Field,
+    per_page: int,
+    *,
+    descending: bool = True,
+    after: str | None = None,
+    before: str | None = None,
+) -> Page:
+    """A page read straight from the (column, id) index, after or before a cursor.
+
+    Unlike OFFSET, the cost does not grow with the page depth: the database seeks to the
+    cursor in the index and reads one page.
+    """
+    key = Tuple(column, Idea.id)
+    forward = (column.desc(), Idea.id.desc()) if descending else (column.asc(), Idea.id.asc())
+    backward = (column.asc(), Idea.id.asc()) if descending else (column.desc(), Idea.id.desc())
+    after_key, before_key = decode_cursor(after, column), decode_cursor(before, column)
+    if before_key:
+        condition = key > Tuple(*before_key) if descending else key < Tuple(*before_key)
+        rows = list(query.where(condition).order_by(*backward).limit(per_page + 1))
+        has_more_before = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        return Page(
+            items=items,
+            next_cursor=encode_cursor(items[-1], column) if items else None,
+            previous_cursor=encode_cursor(items[0], column) if has_more_before else None,
+            is_first=not has_more_before,
+        )
+    if after_key:
+        condition = key < Tuple(*after_key) if descending else key > Tuple(*after_key)
+        query = query.where(condition)
+    # One extra row tells whether a next page exists without counting the whole table.
+    rows = list(query.order_by(*forward).limit(per_page + 1))
+    items = rows[:per_page]
+    return Page(
+        items=items,
+        next_cursor=encode_cursor(items[-1], column) if len(rows) > per_page else None,
+        previous_cursor=encode_cursor(items[0], column) if after_key and items else None,
+        is_first=not after_key,
+    )
+
+
 def list_ideas(
-    sort: str, status: str | None, category_id: int | None, page: int, per_page: int
+    sort: str,
+    status: str | None,
+    category_id: int | None,
+    per_page: int,
+    after: str | None = None,
+    before: str | None = None,
 ) -> Page:
     query = idea_query()
     if status in STATUS_LABELS:
         query = query.where(Idea.status == status)
     if category_id:
         query = query.where(Idea.category == category_id)
-    order = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
-    # One extra row tells whether a next page exists without counting the whole table.
-    rows = list(query.order_by(*order).limit(per_page + 1).offset((page - 1) * per_page))
-    return Page(items=rows[:per_page], number=page, has_next=len(rows) > per_page)
+    column = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
+    return keyset_page(query, column, per_page, after=after, before=before)

@@ -1,4 +1,4 @@
-"""The tables: users, categories, ideas, votes, comments and the status history."""
+"""The tables: users and their sessions, categories, ideas, votes, comments, status history."""
 
 import math
 from datetime import UTC, datetime
@@ -10,7 +10,7 @@ from peewee import (
     BooleanField,
     CharField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -73,13 +73,27 @@ class User(BaseModel, UserMixin):
     role = CharField(max_length=10, default="member")
     created_at = DateTimeField(default=utcnow)
 
-    def get_id(self) -> str:
-        # peewee's Model.get_id() returns the integer key; flask-login needs a string.
-        return str(self.id)
+    # The key of the server-side session this object was loaded for (set by auth.py).
+    session_key: str | None = None
+
+    def get_id(self) -> str | None:
+        # flask-login keeps this in the cookie: the session key, never the user id, so that
+        # deleting the UserSession row ends the login wherever the cookie was copied to.
+        return self.session_key
 
     @property
     def is_staff(self) -> bool:
         return self.role in ("staff", "admin")
+
+
+class UserSession(BaseModel):
+    """One login: the cookie carries a random key, the table only its SHA-256."""
+
+    id = AutoField()
+    key_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
 
 
 class Category(BaseModel):
@@ -97,22 +111,24 @@ class Idea(BaseModel):
     status = CharField(max_length=20, default=UNDER_REVIEW)
     vote_count = IntegerField(default=0)
     comment_count = IntegerField(default=0)
-    hot = FloatField(default=0.0)
+    # Double precision: PostgreSQL's REAL (peewee's FloatField) keeps ~7 digits, which turns
+    # close hot scores into ties and breaks paging cursors.
+    hot = DoubleField(default=0.0)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     # When the idea last entered the accepted-or-later part of the pipeline (feeds sort on it).
     accepted_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = (
-            (("hot", "id"), False),
-            (("vote_count", "id"), False),
-            (("created_at", "id"), False),
-            (("comment_count", "id"), False),
-            (("status", "hot", "id"), False),
-            (("status", "created_at"), False),
-            (("category", "hot", "id"), False),
-            (("status", "accepted_at"), False),
+        # Every listing reads one of these in order and stops after a page: the four sorts,
+        # each alone, within a status and within a category; plus the pipeline's own orders.
+        indexes = tuple(
+            ((*prefix, column, "id"), False)
+            for prefix in ((), ("status",), ("category",))
+            for column in ("hot", "vote_count", "created_at", "comment_count")
+        ) + (
+            (("accepted_at", "id"), False),
+            (("status", "accepted_at", "id"), False),
         )
 
     @property
@@ -158,4 +174,4 @@ class StatusChange(BaseModel):
         constraints = [SQL("CHECK (from_status <> to_status)")]
 
 
-ALL_MODELS = [User, Category, Idea, Vote, Comment, StatusChange]
+ALL_MODELS = [User, UserSession, Category, Idea, Vote, Comment, StatusChange]

@@ -10,16 +10,20 @@ bp = Blueprint("roadmap", __name__)
 COLUMN_LIMIT = 50
 
 
+def roadmap_query(status: str):
+    """One column: newest decisions first, read from the (status, accepted_at, id) index."""
+    return (
+        idea_query()
+        .where(Idea.status == status)
+        .order_by(Idea.accepted_at.desc(), Idea.id.desc())
+        .limit(COLUMN_LIMIT)
+    )
+
+
 @bp.route("/roadmap")
 def index():
     columns = []
     for status in ACCEPTED_OR_LATER:
-        # One small indexed query per column (three in all), newest decisions first.
-        ideas = list(
-            idea_query()
-            .where(Idea.status == status)
-            .order_by(Idea.accepted_at.desc(), Idea.id.desc())
-            .limit(COLUMN_LIMIT)
-        )
-        columns.append((status, STATUS_LABELS[status], ideas))
+        # One small indexed query per column, three in all.
+        columns.append((status, STATUS_LABELS[status], list(roadmap_query(status))))
     return render_template("roadmap.html", columns=columns, column_limit=COLUMN_LIMIT)

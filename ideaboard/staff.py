@@ -8,7 +8,7 @@ from ideaboard.auth import staff_required
 from ideaboard.db import db
 from ideaboard.forms import CategoryForm, StatusForm
 from ideaboard.ideas import get_idea_or_404, render_idea_page, slugify
-from ideaboard.listing import idea_query, parse_page
+from ideaboard.listing import idea_query, keyset_page
 from ideaboard.models import STATUS_LABELS, UNDER_REVIEW, Category, Idea
 from ideaboard.pipeline import StatusError, change_status
 
@@ -41,20 +41,15 @@ def set_status(idea_id: int):
 @staff_required
 def triage():
     """Ideas nobody has answered yet, oldest first, so none waits forever."""
-    page_number = parse_page(request.args.get("page"))
-    rows = list(
-        idea_query()
-        .where(Idea.status == UNDER_REVIEW)
-        .order_by(Idea.created_at, Idea.id)
-        .limit(TRIAGE_PER_PAGE + 1)
-        .offset((page_number - 1) * TRIAGE_PER_PAGE)
+    page = keyset_page(
+        idea_query().where(Idea.status == UNDER_REVIEW),
+        Idea.created_at,
+        TRIAGE_PER_PAGE,
+        descending=False,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
     )
-    return render_template(
-        "staff/triage.html",
-        ideas=rows[:TRIAGE_PER_PAGE],
-        page_number=page_number,
-        has_next=len(rows) > TRIAGE_PER_PAGE,
-    )
+    return render_template("staff/triage.html", page=page)
 
 
 def _categories_page(

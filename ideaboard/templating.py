@@ -40,10 +40,10 @@ def idea_url(idea, **kwargs) -> str:
 
 
 def listing_url(**changes) -> str:
-    """The current listing's URL with some query parameters changed (page resets to 1)."""
-    args = {key: value for key, value in request.args.items() if key != "page"}
+    """The current listing's URL with some parameters changed; paging starts over."""
+    args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     args.update(changes)
-    return url_for("ideas.index", **{k: v for k, v in args.items() if v not in (None, "")})
+    return url_for(request.endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
 
 
 def init_app(app: Flask) -> None:

@@ -37,6 +37,9 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+# Characters XML 1.0 cannot carry (C0 controls but tab and newlines, and two non-characters):
+# forms refuse them, and feeds drop any that older rows may hold.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre)>|<br ?/?>|<hr ?/?>")
 
 
@@ -75,3 +78,8 @@ def excerpt(source: str, length: int = 180) -> str:
     if len(text) <= length:
         return text
     return text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def xml_safe(text: str) -> str:
+    """The text without characters that would make an XML document (a feed) invalid."""
+    return CONTROL_CHARACTERS.sub("", text or "")

@@ -1,5 +1,6 @@
 """Shared fixtures: every app-level test runs once on SQLite and once on PostgreSQL."""
 
+import logging
 import os
 import re
 import uuid
@@ -71,7 +72,7 @@ class Client(FlaskClient):
 def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("IDEABOARD_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("IDEABOARD_SECRET_KEY", uuid.uuid4().hex)
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})
     app.test_client_class = Client
     create_schema()
     if not is_sqlite():
@@ -127,3 +128,27 @@ def users(app, password_hash) -> dict:
 def category(app) -> Category:
     with db.connection_context():
         return Category.create(name="Drinks")
+
+
+class _SqlCapture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.statements: list[tuple[str, tuple]] = []
+
+    def emit(self, record):
+        # peewee logs every statement it runs as the tuple (sql, params).
+        if isinstance(record.msg, tuple):
+            self.statements.append(record.msg)
+
+
+@pytest.fixture
+def sql_log():
+    """Collect the SQL statements peewee runs while the test goes on."""
+    logger = logging.getLogger("peewee")
+    capture = _SqlCapture()
+    previous = logger.level
+    logger.addHandler(capture)
+    logger.setLevel(logging.DEBUG)
+    yield capture.statements
+    logger.removeHandler(capture)
+    logger.setLevel(previous)

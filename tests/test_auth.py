@@ -1,10 +1,20 @@
-"""Accounts: register, log in, log out, password storage, session cookie."""
+"""Accounts: register, log in, log out, password rules and storage, server-side sessions."""
+
+import hashlib
+from datetime import timedelta
 
 import pytest
 
 from ideaboard.db import db
-from ideaboard.models import User
-from ideaboard.passwords import check_password, hash_password
+from ideaboard.models import User, UserSession, utcnow
+from ideaboard.passwords import (
+    COMMON_MESSAGE,
+    LENGTH_MESSAGE,
+    check_password,
+    common_passwords,
+    hash_password,
+    password_problem,
+)
 from tests.conftest import CSRF_INPUT, PASSWORD
 
 
@@ -161,3 +171,151 @@ def test_login_next_brings_you_back(client, users):
         data={"email": "member@example.com", "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/ideas/new"
+
+
+# Password rules (ASVS 2.1): 8 to 128 characters, not on the common-passwords list.
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("zq7!vmw3", None),
+        ("x" * 128, None),
+        ("a phrase of unrelated words", None),
+        ("zq7!vmw", LENGTH_MESSAGE),
+        ("x" * 129, LENGTH_MESSAGE),
+        ("password123", COMMON_MESSAGE),
+        ("PassWord123", COMMON_MESSAGE),
+        ("qwertyuiop", COMMON_MESSAGE),
+        ("1q2w3e4r5t", COMMON_MESSAGE),
+        ("123456789", COMMON_MESSAGE),
+        ("iloveyou2024", COMMON_MESSAGE),
+    ],
+)
+def test_password_problem(password, problem):
+    assert password_problem(password) == problem
+
+
+def test_common_password_list_is_usable():
+    passwords = common_passwords()
+    assert len(passwords) > 3000
+    # Shorter ones are refused by length anyway; upper case would never match.
+    assert all(len(p) >= 8 and p == p.lower() for p in passwords)
+    assert not any(p.startswith("#") for p in passwords)
+
+
+def test_register_refuses_a_common_password(client):
+    response = register(client, password="Football123", confirm="Football123")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="password-error"' in page
+    assert "list of common passwords" in page
+    with db.connection_context():
+        assert User.select().count() == 0
+
+
+def test_register_accepts_eight_characters_and_recommends_fifteen(client):
+    assert "We recommend 15 or more" in client.get("/register").get_data(as_text=True)
+    assert register(client, password="zq7!vmw3", confirm="zq7!vmw3").status_code == 302
+
+
+def test_create_user_command_refuses_a_common_password(runner):
+    result = runner.invoke(
+        args=["create-user", "--email", "c@example.com", "--name", "C", "--password", "letmein123"]
+    )
+    assert result.exit_code != 0
+    assert "common passwords" in result.output
+    with db.connection_context():
+        assert User.select().count() == 0
+
+
+# Server-side sessions: the cookie holds a random key; the table holds its hash.
+
+
+def session_key(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+def logged_in(client) -> bool:
+    return client.get("/account").status_code == 200
+
+
+def session_rows() -> list[UserSession]:
+    with db.connection_context():
+        return list(UserSession.select().order_by(UserSession.id))
+
+
+def test_cookie_carries_a_session_key_stored_hashed(client, users):
+    client.login("member@example.com")
+    key = session_key(client)
+    assert key and len(key) >= 43 and key != str(users["member"].id)
+    (row,) = session_rows()
+    assert row.user_id == users["member"].id
+    assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in row.key_hash
+
+
+def test_copied_cookie_stops_working_after_logout(app, client, users):
+    client.login("member@example.com")
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert logged_in(thief)
+    client.logout()
+    assert session_rows() == []
+    assert not logged_in(thief)
+
+
+def test_session_key_changes_at_every_login(app, client, users):
+    client.login("member@example.com")
+    first = session_key(client)
+    client.logout()
+    client.login("member@example.com")
+    second = session_key(client)
+    other_device = app.test_client()
+    other_device.login("member@example.com")
+    assert len({first, second, session_key(other_device)}) == 3
+    assert len(session_rows()) == 2
+
+
+def test_keep_me_signed_in_ends_with_the_session_row(app, client, users):
+    response = client.post_form(
+        "/login", {"email": "member@example.com", "password": PASSWORD, "remember": "y"}
+    )
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("session=") and "Expires=" in c for c in cookies)
+    # No flask-login remember cookie, which would log in again without a session row.
+    assert not any(c.startswith("remember_token=") for c in cookies)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert logged_in(copy)
+    client.logout()
+    assert not logged_in(copy)
+
+
+def test_unused_session_expires_on_the_server(client, users):
+    client.login("member@example.com")
+    month_ago = utcnow() - timedelta(days=31)
+    with db.connection_context():
+        UserSession.update(last_seen_at=month_ago).execute()
+    assert not logged_in(client)
+
+
+def test_use_keeps_a_session_alive(client, users):
+    client.login("member@example.com")
+    hour_ago = utcnow() - timedelta(hours=1)
+    with db.connection_context():
+        UserSession.update(last_seen_at=hour_ago).execute()
+    assert logged_in(client)
+    (row,) = session_rows()
+    assert row.last_seen_at > hour_ago + timedelta(minutes=59)
+
+
+def test_login_clears_the_users_expired_sessions(client, users):
+    with db.connection_context():
+        UserSession.create(
+            key_hash="0" * 64, user=users["member"].id, last_seen_at=utcnow() - timedelta(days=40)
+        )
+    client.login("member@example.com")
+    (row,) = session_rows()
+    assert row.key_hash != "0" * 64

@@ -36,6 +36,7 @@ def valid_form(ids: dict, number: int) -> dict:
     return {
         "email": "staff@example.com",
         "password": PASSWORD,
+        "current_password": PASSWORD,
         "confirm": PASSWORD,
         # Unique per request: two category posts with one name would clash.
         "name": f"Category {number}",

@@ -14,6 +14,12 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
 NUMBERISH = st.one_of(
     TEXT, st.integers(-(2**70), 2**70).map(str), st.sampled_from(["", "0", "-1", "1e9", "NaN"])
 )
+# Paging cursors are "<sort value>~<id>": fuzz both halves and the separator.
+CURSORISH = st.one_of(
+    TEXT,
+    st.tuples(NUMBERISH, NUMBERISH).map("~".join),
+    st.tuples(st.datetimes().map(str), NUMBERISH).map("~".join),
+)
 FUZZ = settings(
     max_examples=60,
     deadline=None,
@@ -21,8 +27,14 @@ FUZZ = settings(
 )
 
 QUERY_ROUTES = {
-    "/": {"sort": TEXT, "status": TEXT, "category": NUMBERISH, "page": NUMBERISH},
-    "/staff/triage": {"page": NUMBERISH},
+    "/": {
+        "sort": TEXT,
+        "status": TEXT,
+        "category": NUMBERISH,
+        "after": CURSORISH,
+        "before": CURSORISH,
+    },
+    "/staff/triage": {"after": CURSORISH, "before": CURSORISH},
     "/login": {"next": TEXT},
     "/register": {"next": TEXT},
 }

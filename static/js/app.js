@@ -3,13 +3,11 @@
 
 function updateVoteForm(form, voted, votes) {
   const button = form.querySelector("button");
-  const title = button.getAttribute("aria-label").replace(/^[^:]*: /, "");
   form.querySelector("input[name=vote]").value = voted ? "0" : "1";
   form.querySelector("[data-vote-count]").textContent = votes;
   form.querySelector(".vote-label").textContent = voted ? "Voted" : "Vote";
   button.classList.toggle("voted", voted);
   button.setAttribute("aria-pressed", voted ? "true" : "false");
-  button.setAttribute("aria-label", (voted ? "Withdraw your vote for: " : "Vote for: ") + title);
 }
 
 document.addEventListener("submit", async (event) => {
@@ -17,7 +15,9 @@ document.addEventListener("submit", async (event) => {
   if (!form) return;
   event.preventDefault();
   const button = form.querySelector("button");
-  button.disabled = true;
+  // One request at a time. Not `disabled`: that would drop keyboard focus to the page's top.
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
   try {
     const response = await fetch(form.action, {
       method: "POST",
@@ -37,6 +37,6 @@ document.addEventListener("submit", async (event) => {
     // Fall back to the plain form post, which shows the server's own message.
     form.submit();
   } finally {
-    button.disabled = false;
+    button.removeAttribute("aria-disabled");
   }
 });

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.e2e.audit import AXE_JS, VNU_JAR, PageAudit
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The venv's own tools, whichever venv runs pytest (CI and local runs differ).
 BIN = Path(sys.executable).parent
@@ -86,6 +88,8 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         "IDEABOARD_DATABASE_URL": f"sqlite:///{tmp / 'ib.db'}",
         "IDEABOARD_INSTANCE_PATH": str(tmp / "instance"),
         "IDEABOARD_SECRET_KEY": secrets.token_hex(32),
+        # The journeys sign up, log in and post far faster than any person would.
+        "IDEABOARD_RATELIMIT_ENABLED": "0",
     }
     _run_flask(env, "init-db")
     _run_flask(
@@ -132,3 +136,14 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def page_audit(browser: Browser, tmp_path_factory) -> Iterator[PageAudit]:
+    """Shared by the journeys, which add pages, and the test that judges them all at once."""
+    for tool in (AXE_JS, VNU_JAR):
+        if not tool.exists():
+            pytest.fail(f"{tool} is missing: run `npm ci --ignore-scripts` in {PROJECT_ROOT}")
+    audit = PageAudit(browser, tmp_path_factory.mktemp("pages"))
+    yield audit
+    audit.close()

@@ -2,73 +2,33 @@
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.audit import PageAudit
 from tests.e2e.conftest import LiveServer
+from tests.e2e.helpers import (
+    IDEA_URL,
+    PASSWORD,
+    accept_idea,
+    fill_sign_up,
+    log_in,
+    log_out,
+    new_context,
+    post_idea,
+    sign_up,
+    unique_email,
+    vote_button,
+)
 
-PASSWORD = "correct horse battery staple"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-IDEA_URL = re.compile(r"/ideas/(\d+)/[a-z0-9-]+$")
-# Fail in seconds, not after Playwright's default 30 s, when a page lacks what we look for.
-TIMEOUT_MS = 10_000
-
-
-def new_context(browser: Browser, **options) -> BrowserContext:
-    context = browser.new_context(**options)
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
-def unique_email(prefix: str) -> str:
-    # One server serves the whole session, so every test signs up its own people.
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
-
-
-def sign_up(page: Page, email: str, name: str) -> None:
-    """From any page, through the header's "Sign up" link."""
-    page.get_by_role("link", name="Sign up", exact=True).click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Display name").fill(name)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Repeat password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.locator(".flash")).to_contain_text(f"Welcome, {name}!")
-
-
-def log_in(page: Page, email: str, password: str) -> None:
-    """Fill the login form the page is on."""
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in", exact=True).click()
-
-
-def post_idea(page: Page, title: str, body: str) -> str:
-    """Post from the front page; return the idea page's URL."""
-    page.get_by_role("link", name="Post an idea", exact=True).click()
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Details").fill(body)
-    page.get_by_role("button", name="Post idea").click()
-    expect(page).to_have_url(IDEA_URL)
-    return page.url
-
-
-def vote_button(page: Page):
-    return page.locator("form[data-vote-form] button")
-
-
-def accept_idea(page: Page, note: str) -> None:
-    """As staff, on the idea page: move it to Accepted with a public note."""
-    panel = page.get_by_role("region", name="Change status")
-    panel.get_by_label("New status").select_option(label="Accepted")
-    panel.get_by_label("Public note").fill(note)
-    panel.get_by_role("button", name="Change status and publish note").click()
-    expect(page.locator(".flash")).to_contain_text("Status changed to “Accepted”")
+SORT_TABS = {"Top": "top", "New": "new", "Most discussed": "discussed", "Hot": "hot"}
 
 
 @pytest.mark.browser
@@ -210,17 +170,277 @@ def test_screenshots(browser: Browser, live_server: LiveServer):
     staff.close()
 
     SCREENSHOTS.mkdir(exist_ok=True)
-    pages = {"home": "/", "idea": idea_url, "roadmap": "/roadmap", "login": "/login"}
+    anonymous = {"home": "/", "idea": idea_url, "roadmap": "/roadmap", "login": "/login"}
     for size, viewport in VIEWPORTS.items():
         context = new_context(browser, viewport=viewport)
         page = context.new_page()
-        for name, url in pages.items():
-            path = SCREENSHOTS / f"{name}-{size}.png"
-            # A file left over from an earlier run must not pass for this run's.
-            path.unlink(missing_ok=True)
-            response = page.goto(url if url.startswith("http") else live_server.url + url)
-            assert response.status == 200, (url, response.status)
-            page.screenshot(path=path, full_page=True)
-            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
-            assert path.stat().st_size > 1000, path
+        for name, url in anonymous.items():
+            screenshot(page, urljoin(live_server.url, url), f"{name}-{size}.png")
+        # The last page was the login form; the account page needs a login.
+        log_in(page, live_server.staff_email, live_server.staff_password)
+        expect(page.locator(".flash")).to_contain_text("Welcome back")
+        screenshot(page, live_server.url + "/account", f"account-{size}.png")
         context.close()
+
+
+def screenshot(page: Page, url: str, filename: str) -> None:
+    path = SCREENSHOTS / filename
+    # A file left over from an earlier run must not pass for this run's.
+    path.unlink(missing_ok=True)
+    response = page.goto(url)
+    assert response.status == 200, (url, response.status)
+    page.screenshot(path=path, full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    assert path.stat().st_size > 1000, path
+
+
+# Every action again, once with JavaScript and once without, each page saved for the audit.
+
+Check = Callable[[str], None]
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def javascript(request) -> bool:
+    return request.param
+
+
+@pytest.fixture
+def context(browser: Browser, javascript: bool) -> Iterator[BrowserContext]:
+    context = new_context(browser, java_script_enabled=javascript)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def listed_idea(browser: Browser, live_server: LiveServer) -> str:
+    """An idea under review in the "Service" category, for visitors to find; its title."""
+    title = f"Open at 7 on Sundays {uuid.uuid4().hex[:6]}"
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    log_in(page, live_server.staff_email, live_server.staff_password)
+    page.get_by_role("link", name="Post an idea", exact=True).click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Category").select_option(label="Service")
+    page.get_by_role("button", name="Post idea").click()
+    expect(page).to_have_url(IDEA_URL)
+    context.close()
+    return title
+
+
+@pytest.mark.browser
+def test_every_action(
+    context: BrowserContext,
+    javascript: bool,
+    live_server: LiveServer,
+    listed_idea: str,
+    page_audit: PageAudit,
+):
+    """Browse, sign up, post, edit, vote, comment, change a status, read feeds and errors."""
+    page = context.new_page()
+
+    def check(name: str) -> None:
+        page_audit.check(page, name, javascript)
+
+    browse_anonymously(page, check, live_server, listed_idea)
+    idea_url, title = member_actions(page, check, javascript)
+    staff_actions(page, check, live_server, idea_url, title)
+
+
+def browse_anonymously(page: Page, check: Check, live_server: LiveServer, title: str) -> None:
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Share your ideas with us")
+    check("home")
+
+    tabs = page.get_by_role("navigation", name="Sort ideas")
+    for label, key in SORT_TABS.items():
+        tabs.get_by_role("link", name=label, exact=True).click()
+        expect(page).to_have_url(re.compile(rf"[?&]sort={key}(&|$)"))
+        expect(tabs.locator("[aria-current=page]")).to_have_text(label)
+    check("home, sorted")
+
+    page.get_by_label("Status").select_option(label="Under review")
+    page.get_by_label("Category").select_option(label="Service")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"status=under_review"))
+    expect(page.get_by_role("link", name=title)).to_be_visible()
+    assert set(page.locator(".idea-list .category").all_inner_texts()) == {"Service"}
+    check("home, filtered")
+    page.get_by_label("Status").select_option(label="Launched")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("heading", name="No ideas match")).to_be_visible()
+    check("home, nothing matches")
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_label("Status")).to_have_value("")
+
+    page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("link", name="Log in to comment")).to_be_visible()
+    check("idea, anonymous")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Roadmap").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Roadmap")
+    check("roadmap")
+
+    response = page.goto(live_server.url + "/no-such-page")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    check("404")
+    # Logging out changes state, so it only answers POST.
+    response = page.goto(live_server.url + "/logout")
+    assert response.status == 405
+    expect(page.get_by_role("heading", level=1)).to_have_text("That action is not possible here")
+    check("405")
+    page.get_by_role("link", name="Back to the ideas").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Share your ideas with us")
+
+
+def member_actions(page: Page, check: Check, javascript: bool) -> tuple[str, str]:
+    """Sign up, log out and in, post, edit, vote, comment; return the idea's URL and title."""
+    name = "Jess JavaScript" if javascript else "Nico NoScript"
+    email = unique_email("journey")
+    page.get_by_role("link", name="Sign up", exact=True).click()
+    check("sign up")
+    fill_sign_up(page, email, name)
+    check("home, signed up")
+    page.get_by_role("link", name="Account", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.get_by_role("textbox", name="Display name")).to_have_value(name)
+    check("account")
+    log_out(page)
+    page.get_by_role("link", name="Log in", exact=True).click()
+    check("log in")
+    log_in(page, email, PASSWORD)
+    expect(page.locator(".flash")).to_contain_text(f"Welcome back, {name}.")
+
+    title = f"Refill stations for water bottles {uuid.uuid4().hex[:6]}"
+    body = "Every store could have **one**.\n\n- less plastic\n- happier runners"
+    page.get_by_role("link", name="Post an idea", exact=True).click()
+    check("new idea")
+    page.get_by_label("Details").fill(body)
+    page.get_by_role("button", name="Post idea").click()
+    title_field = page.get_by_label("Title")
+    expect(title_field).to_have_attribute("aria-invalid", "true")
+    # Next to the field: in the same field group, and named by the input's aria-describedby.
+    error = page.locator(".field", has=title_field).locator(".error")
+    expect(error).to_have_text("This field is required.")
+    expect(title_field).to_have_attribute("aria-describedby", re.compile(r"\btitle-error\b"))
+    expect(error).to_have_id("title-error")
+    expect(page.get_by_label("Details")).to_have_value(body)
+    check("new idea, title missing")
+
+    title_field.fill(title)
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview.locator(".prose strong")).to_have_text("one")
+    expect(page.get_by_label("Title")).to_have_value(title)
+    check("new idea, preview")
+    page.get_by_role("button", name="Post idea").click()
+    expect(page).to_have_url(IDEA_URL)
+    expect(page.locator(".flash")).to_contain_text("Your idea is posted")
+    check("idea, just posted")
+
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit your idea")
+    expect(page.get_by_label("Details")).to_have_value(body)
+    check("edit idea")
+    title = title.replace("Refill stations", "Free refill stations")
+    page.get_by_label("Title").fill(title)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".flash")).to_contain_text("Your changes are saved.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    idea_url = page.url
+
+    toggle_vote(page, javascript, "Thanks for your vote!")
+    expect(vote_button(page)).to_have_attribute("aria-pressed", "true")
+    expect(vote_button(page).locator("[data-vote-count]")).to_have_text("1")
+    check("idea, voted")
+    toggle_vote(page, javascript, "Your vote is withdrawn.")
+    expect(vote_button(page)).to_have_attribute("aria-pressed", "false")
+    expect(vote_button(page).locator("[data-vote-count]")).to_have_text("0")
+
+    page.get_by_role("button", name="Post comment").click()
+    comment_field = page.get_by_label("Your comment")
+    expect(comment_field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field", has=comment_field).locator(".error")).to_have_text(
+        "This field is required."
+    )
+    check("idea, empty comment")
+    comment_field.fill("Yes, and a **cold** tap please.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".flash")).to_contain_text("Your comment is posted.")
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
+    expect(page.locator(".comment .prose strong")).to_have_text("cold")
+    check("idea, commented")
+    log_out(page)
+    return idea_url, title
+
+
+def toggle_vote(page: Page, javascript: bool, message: str) -> None:
+    """With JavaScript the page updates in place; without, the form posts and redirects back."""
+    vote_button(page).click()
+    if not javascript:
+        expect(page.locator(".flash")).to_contain_text(message)
+
+
+def staff_actions(
+    page: Page, check: Check, live_server: LiveServer, idea_url: str, title: str
+) -> None:
+    page.get_by_role("link", name="Log in", exact=True).click()
+    log_in(page, live_server.staff_email, live_server.staff_password)
+    expect(page.locator(".flash")).to_contain_text("Welcome back, Priya PM.")
+
+    page.get_by_role("link", name="Triage", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Triage")
+    check("triage")
+    page.get_by_role("link", name=title).click()
+    expect(page).to_have_url(re.compile(re.escape(idea_url) + "#status-title$"))
+    check("idea, staff")
+    accept_idea(page, "We start with **ten stores** in May.")
+    expect(page.locator(".idea .meta .badge").first).to_have_text("Accepted")
+    expect(page.locator("#history li.official .prose strong")).to_have_text("ten stores")
+    check("idea, accepted")
+
+    page.get_by_role("link", name="Categories", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Categories")
+    check("categories")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Roadmap").click()
+    accepted = page.locator("section.column", has=page.locator("h2#col-accepted"))
+    expect(accepted.get_by_role("link", name=title)).to_be_visible()
+    check("roadmap, accepted")
+
+    footer = page.get_by_role("contentinfo")
+    for label in ("RSS", "Atom"):
+        href = footer.get_by_role("link", name=label, exact=True).get_attribute("href")
+        response = page.request.get(urljoin(page.url, href))
+        assert response.ok, (label, response.status)
+        feed = feedparser.parse(response.body())
+        assert feed.bozo == 0, (label, feed.get("bozo_exception"))
+        assert title in [entry.title for entry in feed.entries], label
+    log_out(page)
+
+
+@pytest.mark.browser
+def test_visited_pages_are_valid_and_accessible(page_audit: PageAudit):
+    """The pages test_every_action saved: no Nu HTML checker error, no axe-core violation."""
+    by_mode = {
+        mode: [name.split(": ", 1)[1] for name in page_audit.files if name.startswith(mode + ":")]
+        for mode in ("js", "no-js")
+    }
+    # Run alone, this test would have nothing to judge.
+    assert by_mode["js"] and by_mode["js"] == by_mode["no-js"], f"journeys incomplete: {by_mode}"
+    vnu = page_audit.validate_html()
+
+    width = max(map(len, vnu))
+    print(f"\n{'page':<{width}}  vnu errors  axe violations")
+    for name in vnu:
+        axe = page_audit.axe.get(name, [])
+        print(f"{name:<{width}}  {len(vnu[name]):>10}  {len(axe):>14}")
+    problems = [
+        f"{name}: {kind} {message}"
+        for name in vnu
+        for kind, messages in (("vnu", vnu[name]), ("axe", page_audit.axe.get(name, [])))
+        for message in messages
+    ]
+    assert not problems, "\n".join(problems)

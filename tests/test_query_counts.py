@@ -1,0 +1,64 @@
+"""Every page issues a small, constant number of SQL statements, however much data there is."""
+
+import pytest
+
+from ideaboard.db import db
+from ideaboard.ideas import add_comment, create_idea, set_vote
+from ideaboard.models import Category
+from ideaboard.pipeline import change_status
+
+PAGES = [
+    "/",
+    "/?sort=top",
+    "/?sort=new&status=accepted",
+    "/?sort=discussed&category={category}",
+    "/ideas/{idea}",
+    "/roadmap",
+    "/staff/triage",
+    "/feeds/accepted.rss",
+    "/feeds/accepted.atom",
+]
+MAX_STATEMENTS = 10
+
+
+def grow_board(users, category, ideas: int, comments: int) -> int:
+    """Add ideas, votes, comments and status changes; return the busiest idea's id."""
+    with db.connection_context():
+        made = []
+        for n in range(ideas):
+            idea = create_idea(users["member"], f"Idea {n}", "text", category.id)
+            set_vote(idea.id, users["other"].id, True)
+            made.append(idea)
+        for idea, status in zip(made, ["accepted", "in_progress", "launched"], strict=False):
+            change_status(idea, status, users["staff"], "Signed note")
+        busiest = made[0]
+        for n in range(comments):
+            add_comment(busiest.id, users["other" if n % 2 else "staff"], f"Comment {n}")
+        return busiest.id
+
+
+def count_statements(client, sql_log, path: str) -> int:
+    sql_log.clear()
+    assert client.get(path).status_code == 200, path
+    return len(sql_log)
+
+
+@pytest.mark.parametrize("viewer", [None, "staff"])
+def test_pages_issue_a_constant_number_of_queries(client, users, sql_log, viewer):
+    with db.connection_context():
+        category = Category.create(name="Counted")
+    if viewer:
+        client.login(f"{viewer}@example.com")
+    idea = grow_board(users, category, ideas=3, comments=2)
+    paths = [p.format(idea=idea, category=category.id) for p in PAGES]
+    if not viewer:
+        paths.remove("/staff/triage")  # redirects anonymous visitors to log in
+    small = {p: count_statements(client, sql_log, p) for p in paths}
+    # Ten times the ideas and votes, and fifty comments on the same idea.
+    with db.connection_context():
+        grow_board(users, category, ideas=30, comments=0)
+        for n in range(48):
+            add_comment(idea, users["other"], f"More {n}")
+    large = {p: count_statements(client, sql_log, p) for p in paths}
+    assert large == small
+    assert max(large.values()) <= MAX_STATEMENTS, large

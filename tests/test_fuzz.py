@@ -62,6 +62,12 @@ def form_routes(idea_id: int, category_id: int) -> dict:
         "status": (f"/ideas/{idea_id}/status", {"status": TEXT, "note": TEXT}),
         "add-category": ("/staff/categories", {"name": TEXT}),
         "rename-category": (f"/staff/categories/{category_id}", {"name": TEXT}),
+        "account-name": ("/account/name", {"name": TEXT}),
+        "account-email": ("/account/email", {"email": TEXT, "current_password": TEXT}),
+        "account-password": (
+            "/account/password",
+            {"current_password": TEXT, "password": TEXT, "confirm": TEXT},
+        ),
     }
 
 
@@ -103,3 +109,14 @@ def test_form_fields_never_5xx(client, targets, form):
             client.post("/logout", data={"csrf_token": client.csrf_token()})
 
     check()
+
+
+def test_every_post_route_is_fuzzed(app):
+    """A new form gets fuzzed too: this fails until it is added to form_routes()."""
+    fuzzed = {path.replace("/1", "/<id>") for path, _ in form_routes(1, 1).values()}
+    posted = {
+        rule.rule.replace("<id:idea_id>", "<id>").replace("<id:category_id>", "<id>")
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint not in ("auth.logout",)
+    }
+    assert posted <= fuzzed, posted - fuzzed

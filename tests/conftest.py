@@ -1,11 +1,9 @@
 """Shared fixtures: every app-level test runs once on SQLite and once on PostgreSQL."""
 
 import logging
-import os
 import re
 import uuid
 
-import psycopg2
 import pytest
 from flask.testing import FlaskClient
 
@@ -13,31 +11,17 @@ from ideaboard import create_app
 from ideaboard.db import create_schema, db, is_sqlite
 from ideaboard.models import ALL_MODELS, Category, User
 from ideaboard.passwords import hash_password
+from tests.servers import fresh_postgres_database
 
-POSTGRES_URL = os.environ.get(
-    "IDEABOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
 def postgres_database():
-    """A database of its own for this run on the PostgreSQL server, dropped afterwards.
-
-    Without a server this fails, unless IDEABOARD_TEST_SKIP_POSTGRES=1 says to skip locally.
-    """
-    if os.environ.get("IDEABOARD_TEST_SKIP_POSTGRES") == "1":
-        pytest.skip("PostgreSQL tests switched off by IDEABOARD_TEST_SKIP_POSTGRES=1")
-    name = f"ideaboard_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    """A database of its own for this run on the PostgreSQL server, dropped afterwards."""
+    with fresh_postgres_database("ideaboard_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -6,7 +6,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,12 +25,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# The venv's own tools, whichever venv runs pytest.
-BIN = Path(sys.executable).parent
-POSTGRES_URL = os.environ.get(
-    "IDEABOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+from tests.servers import free_port, fresh_postgres_database, gunicorn, run_command, run_flask
+
 WORKERS = 3
 USERS = 50
 IDEAS = 5
@@ -44,7 +39,6 @@ KILL_AFTER = 1 / 3
 LOAD_SECONDS = 60
 REQUEST_SECONDS = 15
 STARTUP_SECONDS = 30
-STOP_SECONDS = 10
 PASSWORD = "load test passphrase"
 # Read straight from the tables, bypassing the app ("user" is a reserved word in PostgreSQL).
 VOTES_SQL = 'SELECT u.email, v.idea_id FROM vote v JOIN "user" u ON u.id = v.user_id'
@@ -109,29 +103,6 @@ class Outcome:
     error: str = ""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _port_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _run(step: str, env: dict, *command: str) -> str:
-    result = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    if result.returncode != 0:
-        pytest.fail(f"{step} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 def worker_pids(master: int) -> set[int]:
     """The master's children: its worker processes."""
     result = subprocess.run(
@@ -170,29 +141,6 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new database on the PostgreSQL server for this test, dropped afterwards."""
-    if os.environ.get("IDEABOARD_TEST_SKIP_POSTGRES") == "1":
-        pytest.skip("PostgreSQL tests switched off by IDEABOARD_TEST_SKIP_POSTGRES=1")
-    try:
-        admin = psycopg2.connect(POSTGRES_URL, connect_timeout=5)
-    except psycopg2.OperationalError as error:
-        pytest.fail(
-            f"No PostgreSQL at {POSTGRES_URL} (IDEABOARD_TEST_SKIP_POSTGRES=1 skips): {error}"
-        )
-    admin.autocommit = True
-    name = f"ideaboard_load_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def server(request, tmp_path) -> Iterator[Server]:
     """The production gunicorn settings with 3 sync workers, on a database of this test's own."""
@@ -200,7 +148,7 @@ def server(request, tmp_path) -> Iterator[Server]:
         database_url = f"sqlite:///{tmp_path / 'ideaboard.db'}"
     else:
         database_url = request.getfixturevalue("postgres_url")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "IDEABOARD_DATABASE_URL": database_url,
@@ -211,40 +159,32 @@ def server(request, tmp_path) -> Iterator[Server]:
         # Throttling would turn this load into 429s; it has its own tests.
         "IDEABOARD_RATELIMIT_ENABLED": "0",
     }
-    _run("init-db", env, str(BIN / "flask"), "--app", "ideaboard", "init-db")
-    output = _run("seeding", env, sys.executable, "-c", SEED, str(USERS), str(IDEAS), PASSWORD)
+    run_flask(env, "init-db")
+    output = run_command(
+        "seeding", env, sys.executable, "-c", SEED, str(USERS), str(IDEAS), PASSWORD
+    )
     idea_ids = json.loads(output.splitlines()[-1])
 
     log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *(str(BIN / "gunicorn"), "--config", "python:ideaboard.gunicorn_conf"),
-                # Gunicorn 27 otherwise takes over ~/.gunicorn/gunicorn.ctl, and deletes it on
-                # exit, from under any other gunicorn on the machine (e.g. `make run`).
-                *("--no-control-socket", "wsgi:app"),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not (_port_answers(port) and len(worker_pids(process.pid)) == WORKERS):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start on port {port}:\n{log_path.read_text()}")
-            time.sleep(0.1)
+    # Ready once every worker is up, so the kill below always has a worker to hit.
+    with gunicorn(
+        env,
+        port,
+        log_path,
+        "--config",
+        "python:ideaboard.gunicorn_conf",
+        ready=lambda process: len(worker_pids(process.pid)) == WORKERS,
+    ) as process:
         yield Server(
             request.param, database_url, f"http://127.0.0.1:{port}", process.pid, log_path, idea_ids
         )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_SECONDS)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new database for this test: other tests leave rows in the shared one."""
+    with fresh_postgres_database("ideaboard_load") as url:
+        yield url
 
 
 class SimulatedUser(threading.Thread):

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from ideaboard import db, errors, limits, request_log, security, templating
+from ideaboard import assets, caching, db, errors, limits, request_log, security, templating
 
 csrf = CSRFProtect()
 
@@ -40,17 +40,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limits.init_app(app)
 
-    from ideaboard import account, auth, demo, feeds, ideas, roadmap, staff
+    from ideaboard import (
+        account,
+        auth,
+        demo,
+        feeds,
+        health,
+        ideas,
+        maintenance,
+        migrations,
+        roadmap,
+        staff,
+    )
 
     auth.login_manager.init_app(app)
-    for module in (auth, account, ideas, staff, roadmap, feeds):
+    for module in (auth, account, ideas, staff, roadmap, feeds, health):
         app.register_blueprint(module.bp)
     app.cli.add_command(auth.create_user_command)
     app.cli.add_command(demo.seed_demo_command)
+    app.cli.add_command(migrations.db_upgrade_command)
+    app.cli.add_command(maintenance.rebuild_counters_command)
+    app.cli.add_command(maintenance.backup_command)
     from ideaboard.benchseed import bench_seed_command
 
     app.cli.add_command(bench_seed_command)
 
     errors.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
+    caching.init_app(app)
     return app

@@ -57,16 +57,16 @@ def init_app(app: Flask) -> None:
 
 
 def create_schema() -> None:
-    """Create every table and index that does not exist yet (safe to run twice)."""
-    from ideaboard.models import ALL_MODELS
+    """Create the current schema and record its version, or upgrade an older one (idempotent)."""
+    from ideaboard.migrations import upgrade
 
     with db.connection_context():
-        db.create_tables(ALL_MODELS, safe=True)
+        upgrade()
 
 
 @click.command("init-db")
 def init_db_command() -> None:
-    """Create the tables and the default categories."""
+    """Create the tables (or upgrade them) and the default categories."""
     from ideaboard.demo import ensure_default_categories
 
     create_schema()

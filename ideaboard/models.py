@@ -62,7 +62,9 @@ def hot_score(votes: int, comments: int, created_at: datetime) -> float:
     but never changes as time passes, so it is stored and indexed, never recomputed in bulk.
     """
     engagement = math.log10(1 + max(votes, 0) + 2 * max(comments, 0))
-    return round(engagement + created_at.timestamp() / HOT_TIMESCALE_SECONDS, 6)
+    # Stored times are naive UTC; without a zone, timestamp() would use the server's zone.
+    seconds = created_at.replace(tzinfo=UTC).timestamp()
+    return round(engagement + seconds / HOT_TIMESCALE_SECONDS, 6)
 
 
 class User(BaseModel, UserMixin):

@@ -35,6 +35,13 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
+    def save_session(self, app: Flask, session, response) -> None:
+        # Static files never need the session; re-signing it there would add Set-Cookie and
+        # Vary: Cookie, and browsers and CDNs would not cache the immutable assets.
+        if request.endpoint == "static":
+            return None
+        return super().save_session(app, session, response)
+
 
 def _add_headers(response):
     headers = response.headers

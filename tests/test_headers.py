@@ -3,6 +3,7 @@
 import pytest
 
 from ideaboard import create_app
+from tests.conftest import PASSWORD
 
 PAGES = ["/", "/roadmap", "/login", "/register", "/feeds/accepted.rss", "/no-such-page"]
 
@@ -45,3 +46,18 @@ def test_forwarded_proto_only_believed_when_configured(tmp_path, monkeypatch, tr
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=") is trusted
     assert ("Secure" in cookie) is trusted
+
+
+def test_static_files_leave_the_session_alone(client, users):
+    client.post_form(
+        "/login",
+        {"email": "member@example.com", "password": PASSWORD, "remember": "y"},
+    )
+    page = client.get("/").get_data(as_text=True)
+    css = page.split('rel="stylesheet" href="')[1].split('"')[0]
+    response = client.get(css)
+    response.close()  # a file response: close it, or the file stays open
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "immutable" in response.headers["Cache-Control"]

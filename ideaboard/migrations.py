@@ -1,0 +1,138 @@
+"""Schema versions: what changed after the first release, and the db-upgrade command.
+
+The history lives in playhouse.migrations' table (schema_migration), one row per applied
+version. Version 1 is the first released schema (commit a69b887): user, category, idea, vote,
+comment and statuschange with their indexes, and no history table; a board from then is
+adopted at version 1. Each later version is a plain function below, run once, in order, in a
+transaction of its own. Add one by writing `def vN(migrator, database)` and listing it in
+VERSIONS; describe new tables with frozen copies, not the models, which keep changing.
+"""
+
+from types import SimpleNamespace
+
+import click
+from peewee import CharField, Database, DateTimeField, DoubleField, ForeignKeyField
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator
+from playhouse.migrations import Migration, Runner
+from playhouse.schema_diff import diff_models
+
+from ideaboard.db import db
+
+V1_TABLES = {"user", "category", "idea", "vote", "comment", "statuschange"}
+
+
+def v2(migrator: SchemaMigrator, database: Database) -> None:
+    """Server-side logins: the usersession table (the cookie holds a key, the row its hash)."""
+
+    class User(database.Model):
+        class Meta:
+            table_name = "user"
+
+    class UserSession(database.Model):
+        key_hash = CharField(max_length=64, unique=True)
+        user = ForeignKeyField(User, on_delete="CASCADE")
+        created_at = DateTimeField()
+        last_seen_at = DateTimeField()
+
+    database.create_tables([UserSession], safe=True)
+
+
+def v3(migrator: SchemaMigrator, database: Database) -> None:
+    """idea.hot in double precision: PostgreSQL's REAL kept ~7 digits, so close scores tied."""
+    from ideaboard.maintenance import hot_sql
+
+    # SQLite's REAL is already a double; only PostgreSQL's column changes.
+    if isinstance(migrator, PostgresqlMigrator):
+        # The stored scores lost their last digits in REAL: computed again in the same rewrite.
+        hot = hot_sql("GREATEST(vote_count, 0)", "GREATEST(comment_count, 0)", "created_at")
+        migrator.migrate(migrator.alter_column_type("idea", "hot", DoubleField(), cast=hot))
+
+
+def v4(migrator: SchemaMigrator, database: Database) -> None:
+    """Indexes for the filtered sorts: make the indexes exactly those the models declare."""
+    from ideaboard.models import ALL_MODELS
+
+    # Reads today's models, unlike other versions: an index on a column that a later version
+    # adds belongs in that later version. A superseded index (a prefix of a new one) goes, as
+    # it would only slow down writes; the new ones are created IF NOT EXISTS.
+    for index in diff_models(database, ALL_MODELS).drop_indexes:
+        migrator.migrate(migrator.drop_index(index.table, index.name))
+    for model in ALL_MODELS:
+        model._schema.create_indexes(safe=True)
+
+
+VERSIONS = {2: v2, 3: v3, 4: v4}
+LATEST = max(VERSIONS)
+
+
+class _Version(Migration):
+    __slots__ = ()
+
+    def load(self) -> SimpleNamespace:
+        return SimpleNamespace(up=VERSIONS[self.idx])
+
+
+class _Runner(Runner):
+    """playhouse.migrations' runner, reading the functions above instead of script files."""
+
+    def migrations(self) -> list[Migration]:
+        return [_Version(n, f"{n:04d}", __name__, None) for n in sorted(VERSIONS)]
+
+
+def _runner() -> _Runner:
+    return _Runner(db.obj)
+
+
+def schema_version() -> int:
+    """The version the connected database is at: 0 when it has no IdeaBoard tables."""
+    applied = _runner().applied()
+    if applied:
+        return max(int(name) for name in applied)
+    return 1 if set(db.get_tables()) >= V1_TABLES else 0
+
+
+def upgrade() -> tuple[int, int]:
+    """Create the current schema on an empty database, or bring an older one up to LATEST.
+
+    Returns the version before and after; safe to run again at any time.
+    """
+    from ideaboard.models import ALL_MODELS
+
+    database, runner = db.obj, _runner()
+    before = schema_version()
+    if before > LATEST:
+        raise click.ClickException(
+            f"The database is at schema version {before}, newer than this code ({LATEST}): "
+            "deploy the newer code instead."
+        )
+    if before == 0:
+        if set(database.get_tables()) - {runner.History._meta.table_name}:
+            raise click.ClickException(
+                "This database has tables, but not those of an IdeaBoard board: "
+                "point IDEABOARD_DATABASE_URL at an IdeaBoard database or an empty one."
+            )
+        # Tables and the stamp together: a crash cannot leave a schema without its version.
+        with database.atomic():
+            database.create_tables(ALL_MODELS)
+            runner.fake()
+        return 0, LATEST
+    if not runner.applied():
+        # A board from the first release, from before versions were recorded.
+        with database.atomic():
+            runner.History.create_table()
+            runner.History.create(name="0001")
+    runner.up()
+    return before, schema_version()
+
+
+@click.command("db-upgrade")
+def db_upgrade_command() -> None:
+    """Bring the database schema to the version this code needs, keeping all data."""
+    with db.connection_context():
+        before, after = upgrade()
+    if before == 0:
+        click.echo(f"Created the schema at version {after}.")
+    elif before == after:
+        click.echo(f"The schema is already at version {after}; nothing to do.")
+    else:
+        click.echo(f"Upgraded the schema from version {before} to {after}.")

@@ -7,8 +7,9 @@ import pytest
 from ideaboard.auth import is_safe_next
 from ideaboard.db import db
 from ideaboard.ideas import create_idea
-from ideaboard.models import ACCEPTED, ALL_MODELS, UNDER_REVIEW, Idea
+from ideaboard.models import ACCEPTED, UNDER_REVIEW, Idea
 from ideaboard.pipeline import change_status
+from tests.attack_support import db_state
 
 EMAILS = {
     "author": "member@example.com",
@@ -63,12 +64,6 @@ def call(client, fill):
         return client.post_form(fill(path), form)
 
     return send
-
-
-def db_state() -> dict:
-    """Every row of every table, to prove a refused request changed nothing."""
-    with db.connection_context():
-        return {m.__name__: list(m.select().order_by(m.id).tuples()) for m in ALL_MODELS}
 
 
 def location_path(response) -> str:

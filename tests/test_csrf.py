@@ -4,7 +4,8 @@ import pytest
 
 from ideaboard.db import db
 from ideaboard.ideas import create_idea
-from ideaboard.models import ACCEPTED, ALL_MODELS
+from ideaboard.models import ACCEPTED
+from tests.attack_support import db_state
 from tests.conftest import PASSWORD
 
 EXPIRED = "This form has expired"
@@ -47,12 +48,6 @@ def valid_form(ids: dict, number: int) -> dict:
         "status": ACCEPTED,
         "note": "Yes, from next month.",
     }
-
-
-def db_state() -> dict:
-    """Every row of every table, to prove a refused request changed nothing."""
-    with db.connection_context():
-        return {m.__name__: list(m.select().order_by(m.id).tuples()) for m in ALL_MODELS}
 
 
 def is_logged_in_as_staff(client) -> bool:

@@ -1,0 +1,147 @@
+"""Shared by the attack tests: the `ids` fixture, a client per role, every form, database checks."""
+
+from datetime import timedelta
+
+import pytest
+
+from ideaboard.db import db
+from ideaboard.ideas import create_idea
+from ideaboard.models import (
+    ACCEPTED,
+    ALL_MODELS,
+    UNDER_REVIEW,
+    Category,
+    Comment,
+    Idea,
+    StatusChange,
+    User,
+    Vote,
+    hot_score,
+    utcnow,
+)
+from tests.conftest import PASSWORD
+
+OBJECT_ARGUMENTS = {"idea_id", "category_id"}
+EMAILS = {role: f"{role}@example.com" for role in ("member", "other", "staff", "admin")}
+# Ids no row has: the converter refuses the malformed ones, the lookup the rest (all 404).
+BAD_IDS = ["0", "-1", "2147483647", "2147483648", str(2**63), str(10**30), "abc", "1.5", "%00"]
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def ids(users, category) -> dict:
+    """The member's own idea, another member's idea, and the category: every URL argument."""
+    with db.connection_context():
+        own = create_idea(users["member"], "My idea", "Mine.", category.id)
+        theirs = create_idea(users["other"], "Free refills", "On every cup.", category.id)
+    return {"own": own.id, "idea_id": theirs.id, "category_id": category.id, "slug": "x"}
+
+
+def logged_in(app, role: str | None):
+    client = app.test_client()
+    if role:
+        assert client.login(EMAILS[role]).status_code == 302
+    return client
+
+
+def db_state() -> dict:
+    """Every row of every table, to prove a refused request changed nothing."""
+    with db.connection_context():
+        return {m.__name__: list(m.select().order_by(m.id).tuples()) for m in ALL_MODELS}
+
+
+def object_rules(app) -> list:
+    """Every route that names an idea or a category, read from the URL map."""
+    return [rule for rule in app.url_map.iter_rules() if rule.arguments & OBJECT_ARGUMENTS]
+
+
+def methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def build(rule, ids: dict, raw_id: str | None = None) -> str:
+    """The rule's path for the given ids; `raw_id` replaces the object id verbatim."""
+    path = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+    if raw_id is None:
+        return path
+    (name,) = rule.arguments & OBJECT_ARGUMENTS
+    return path.replace(f"/{ids[name]}", f"/{raw_id}", 1)
+
+
+def forms(ids: dict) -> dict:
+    """Every POST endpoint: (who posts, path, its own valid fields)."""
+    target, own = ids["idea_id"], ids["own"]
+    category = str(ids["category_id"])
+    return {
+        "auth.register": (
+            None,
+            "/register",
+            {
+                "email": "new@example.com",
+                "name": "Nina New",
+                "password": PASSWORD,
+                "confirm": PASSWORD,
+            },
+        ),
+        "auth.login": (None, "/login", {"email": EMAILS["member"], "password": PASSWORD}),
+        "auth.logout": ("member", "/logout", {}),
+        "ideas.new": (
+            "member",
+            "/ideas/new",
+            {"title": "Oat milk", "body": "Please.", "category": category},
+        ),
+        "ideas.edit": (
+            "member",
+            f"/ideas/{own}/edit",
+            {"title": "Edited", "body": "New.", "category": category},
+        ),
+        "ideas.vote": ("member", f"/ideas/{target}/vote", {"vote": "1"}),
+        "ideas.comment": ("member", f"/ideas/{target}/comments", {"body": "Me too!"}),
+        "staff.set_status": (
+            "staff",
+            f"/ideas/{target}/status",
+            {"status": ACCEPTED, "note": "Yes."},
+        ),
+        "staff.categories": ("staff", "/staff/categories", {"name": "Snacks"}),
+        "staff.rename_category": ("staff", f"/staff/categories/{category}", {"name": "Beverages"}),
+        "account.change_name": ("member", "/account/name", {"name": "Mia Renamed"}),
+        "account.change_email": (
+            "member",
+            "/account/email",
+            {"email": "mia@example.com", "current_password": PASSWORD},
+        ),
+        "account.change_password": (
+            "member",
+            "/account/password",
+            {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ),
+    }
+
+
+def assert_consistent() -> None:
+    """What must hold after any request: counters match rows, nothing claims a forged origin."""
+    recent = utcnow() - timedelta(hours=1)
+    with db.connection_context():
+        for idea in Idea.select():
+            assert idea.vote_count == Vote.select().where(Vote.idea == idea.id).count()
+            assert idea.comment_count == Comment.select().where(Comment.idea == idea.id).count()
+            expected = hot_score(idea.vote_count, idea.comment_count, idea.created_at)
+            assert idea.hot == pytest.approx(expected, abs=0.01)
+            assert min(idea.created_at, idea.updated_at, idea.accepted_at or utcnow()) > recent
+            if idea.status != UNDER_REVIEW:
+                last = idea.status_changes.order_by(StatusChange.id.desc()).first()
+                assert last.to_status == idea.status and last.author.is_staff
+        for comment in Comment.select():
+            assert comment.is_official == comment.author.is_staff
+        for model in (User, Category, Comment, StatusChange, Vote):
+            assert model.select().where(model.created_at < recent).count() == 0
+        assert User.select().where(User.role != "member").count() == 2
+        assert User.select().where(User.email == "attacker@example.com").count() == 0
+
+
+def row(model, **where):
+    with db.connection_context():
+        query = model.select()
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return query.order_by(model.id.desc()).first()

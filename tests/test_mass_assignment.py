@@ -1,0 +1,144 @@
+"""Mass assignment: every form, sent with columns an attacker hopes it copies into the row."""
+
+import re
+
+import pytest
+
+from ideaboard.models import (
+    ACCEPTED,
+    UNDER_REVIEW,
+    Category,
+    Comment,
+    Idea,
+    StatusChange,
+    User,
+    Vote,
+)
+from ideaboard.passwords import check_password
+from tests.attack_support import EMAILS, NEW_PASSWORD, assert_consistent, forms, logged_in, row
+
+# A fixture: the redundant alias tells ruff the import is used (as a test argument).
+from tests.attack_support import ids as ids
+from tests.conftest import PASSWORD
+
+LONG_AGO = "2000-01-01 00:00:00"
+
+
+def extra_fields(users, ids) -> dict:
+    other = str(users["other"].id)
+    return {
+        "role": "admin",
+        "is_staff": "1",
+        "is_admin": "1",
+        "author": other,
+        "author_id": other,
+        "user": other,
+        "user_id": other,
+        "vote_count": "999",
+        "comment_count": "999",
+        "hot": "1e9",
+        "status": "launched",
+        "accepted_at": LONG_AGO,
+        "is_official": "1",
+        "id": "1",
+        "created_at": LONG_AGO,
+        "updated_at": LONG_AGO,
+        "last_seen_at": LONG_AGO,
+        "idea": str(ids["own"]),
+        "idea_id": str(ids["own"]),
+        "category_id": str(ids["category_id"]),
+        "from_status": "declined",
+        "to_status": "launched",
+        "email": "attacker@example.com",
+        "password_hash": "x",
+        "key_hash": "0" * 64,
+    }
+
+
+def signed_in_as(client) -> str | None:
+    """The email address of the account this client acts for, as its account page shows it."""
+    response = client.get("/account")
+    if response.status_code != 200:
+        return None
+    return re.search(r'name="email"[^>]*value="([^"]*)"', response.get_data(as_text=True)).group(1)
+
+
+def check_form_effect(endpoint: str, users: dict, ids: dict) -> None:
+    """The form did its own job, with the acting user's identity and nothing more."""
+    member, staff = users["member"].id, users["staff"].id
+    if endpoint == "auth.register":
+        new = row(User, email="new@example.com")
+        assert (new.role, new.name, new.id) == ("member", "Nina New", len(users) + 1)
+        # id=1 named the first account: it must be untouched, not taken over.
+        assert row(User, id=1).email == EMAILS["member"]
+    elif endpoint in ("ideas.new", "ideas.edit"):
+        idea = row(Idea, title="Oat milk" if endpoint == "ideas.new" else "Edited")
+        assert (idea.author_id, idea.status, idea.vote_count, idea.comment_count) == (
+            member,
+            UNDER_REVIEW,
+            0,
+            0,
+        )
+        assert (idea.category_id, idea.accepted_at) == (ids["category_id"], None)
+        # id=1 and idea=… named existing ideas: a new idea is a new row, the other untouched.
+        if endpoint == "ideas.edit":
+            assert idea.id == ids["own"]
+        else:
+            assert idea.id not in (ids["own"], ids["idea_id"])
+        assert row(Idea, id=ids["idea_id"]).title == "Free refills"
+    elif endpoint == "ideas.vote":
+        assert row(Vote, idea=ids["idea_id"]).user_id == member
+        assert row(Vote, idea=ids["own"]) is None
+    elif endpoint == "ideas.comment":
+        comment = row(Comment)
+        assert (comment.author_id, comment.idea_id, comment.is_official) == (
+            member,
+            ids["idea_id"],
+            False,
+        )
+    elif endpoint == "staff.set_status":
+        change = row(StatusChange)
+        assert (change.author_id, change.from_status, change.to_status) == (
+            staff,
+            UNDER_REVIEW,
+            ACCEPTED,
+        )
+        assert row(Idea, id=ids["idea_id"]).author_id == users["other"].id
+        assert row(Idea, id=ids["own"]).status == UNDER_REVIEW
+    elif endpoint in ("staff.categories", "staff.rename_category"):
+        assert row(Category, id=ids["category_id"]).name in ("Drinks", "Beverages")
+        assert row(Category, name="Snacks" if endpoint == "staff.categories" else "Beverages")
+    elif endpoint.startswith("account."):
+        user = row(User, id=member)
+        name = "Mia Renamed" if endpoint == "account.change_name" else "Mia Member"
+        email = "mia@example.com" if endpoint == "account.change_email" else EMAILS["member"]
+        assert (user.role, user.name, user.email) == ("member", name, email)
+        password = NEW_PASSWORD if endpoint == "account.change_password" else PASSWORD
+        assert check_password(user.password_hash, password)
+
+
+def expected_account(endpoint: str, role: str | None) -> str | None:
+    """Whom the client acts for after the form: never the `user_id` it slipped in."""
+    return {
+        "auth.register": "new@example.com",
+        "auth.login": EMAILS["member"],
+        "auth.logout": None,
+        "account.change_email": "mia@example.com",
+    }.get(endpoint, role and EMAILS[role])
+
+
+def test_every_post_route_has_a_mass_assignment_case(app, ids):
+    posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert posts == set(forms(ids))
+
+
+@pytest.mark.parametrize("endpoint", sorted(forms({"idea_id": 0, "own": 0, "category_id": 0})))
+def test_extra_fields_are_ignored(app, users, ids, endpoint):
+    role, path, fields = forms(ids)[endpoint]
+    client = logged_in(app, role)
+    data = {**extra_fields(users, ids), **fields}
+    response = client.post_form(path, data)
+    assert response.status_code == 302, f"{endpoint} refused a valid form"
+    assert_consistent()
+    check_form_effect(endpoint, users, ids)
+    assert signed_in_as(client) == expected_account(endpoint, role)

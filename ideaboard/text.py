@@ -2,7 +2,7 @@
 
 import html
 import re
-from functools import partial
+from functools import lru_cache, partial
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -58,11 +58,15 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# Rendering is a pure function of the text and costs more than the rest of a page; busy pages
+# show the same ideas and comments over and over, so each worker keeps recent results.
+@lru_cache(maxsize=4096)
 def render_markdown(source: str) -> Markup:
     """Turn user Markdown into sanitized HTML that is safe to drop into a page or feed."""
     return Markup(_cleaner.clean(_markdown.render(source or "")))
 
 
+@lru_cache(maxsize=4096)
 def excerpt(source: str, length: int = 180) -> str:
     """Plain-text start of a Markdown body for listings (escaped later by the template)."""
     # Keep block boundaries (paragraphs, list items, headings) as line breaks, then strip tags

@@ -25,6 +25,7 @@ max_requests_jitter = 1_000
 # X-Forwarded-Proto is believed only behind our own proxy, as the app's ProxyFix does
 # (security.py); otherwise even a local client could claim to be on HTTPS.
 forwarded_allow_ips = "*" if os.environ.get("IDEABOARD_TRUST_PROXY") == "1" else ""
-accesslog = "-"
-# Duration in ms, and the request id the app's own log line and error pages carry.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+# The access log is the app's own line (ideaboard/request_log.py): method, path, status,
+# duration, client, user and request id, one line per request. gunicorn's would repeat it.
+accesslog = None
+errorlog = "-"

@@ -35,13 +35,15 @@ def _finish(response):
     duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     response.headers["X-Request-ID"] = request_id()
     log.info(
-        "%s %s %s %.1fms user=%s rid=%s",
+        "%s %s %s %.1fms user=%s rid=%s client=%s bytes=%s",
         request.method,
         request.path,
         response.status_code,
         duration_ms,
         _user_id(),
         request_id(),
+        request.remote_addr or "-",
+        response.content_length if response.content_length is not None else "-",
     )
     return response
 

@@ -22,8 +22,10 @@ def test_one_line_per_request(client, users, log_lines):
     lines = [r.getMessage() for r in log_lines.records]
     assert len(lines) == 1
     rid = response.headers["X-Request-ID"]
-    method, path, status, duration, user, rid_field = lines[0].split()
+    method, path, status, duration, user, rid_field, client, size = lines[0].split()
     assert (method, path, status) == ("GET", "/roadmap", "200")
+    assert client == "client=127.0.0.1"
+    assert size == f"bytes={len(response.data)}"
     assert duration.endswith("ms") and float(duration[:-2]) >= 0
     assert user == f"user={users['member'].id}"
     assert rid_field == f"rid={rid}"

@@ -67,7 +67,8 @@ STATUS_PATHS = {
     LAUNCHED: (ACCEPTED, IN_PROGRESS, LAUNCHED),
     DECLINED: (DECLINED,),
 }
-# Pareto shapes: with these, the top 1% of ideas hold about 40% of the votes, 30% of comments.
+# Pareto shapes: with these, the top 1% of ideas hold about 40% of the votes and a quarter
+# of the comments.
 VOTE_SHAPE = 1.4
 COMMENT_SHAPE = 2.5
 
@@ -248,10 +249,10 @@ def make_plan(
     plan.comments[plan.detail_index] = DETAIL_COMMENTS
 
     for i, status in enumerate(plan.status):
-        moment, steps = plan.created[i], []
+        when, steps = plan.created[i], []
         for _ in STATUS_PATHS[status]:
-            moment += int((end - moment) * rng.random() ** 2)
-            steps.append(moment)
+            when += int((end - when) * rng.random() ** 2)
+            steps.append(when)
         if steps:
             plan.steps[i] = steps
     return plan

@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 from peewee import fn
 
-from ideaboard.benchseed import (
+from ideaboard.benchdata import (
     BENCH_EMAIL,
     BENCH_PASSWORD,
     BENCH_PASSWORD_HASH,

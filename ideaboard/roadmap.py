@@ -14,7 +14,9 @@ def roadmap_query(status: str):
     """One column: newest decisions first, read from the (status, accepted_at, id) index."""
     return (
         idea_query()
-        .where(Idea.status == status)
+        # Always true for these statuses, but it lets PostgreSQL skip the NULLs, which come
+        # first in a descending index scan (730,000 of them at a million ideas: seconds).
+        .where((Idea.status == status) & Idea.accepted_at.is_null(False))
         .order_by(Idea.accepted_at.desc(), Idea.id.desc())
         .limit(COLUMN_LIMIT)
     )

@@ -562,7 +562,8 @@ def render(results: list[dict]) -> str:
         f" {first['wrk']}",
         f"- Code: {first['git']}",
         "- Server: gunicorn with `--config python:ideaboard.gunicorn_conf` (sync workers, "
-        "2 × cores + 1), throttling off (`IDEABOARD_RATELIMIT_ENABLED=0`), access log on",
+        "2 × cores + 1, logging as configured there), throttling off "
+        "(`IDEABOARD_RATELIMIT_ENABLED=0`)",
         f"- Load: `{results[0]['wrk']}` on loopback. wrk shares the cores with the server, "
         "so absolute numbers drift from run to run: compare the ratio to the hello-world "
         "baseline (a bare Flask app under the same gunicorn settings, measured at the start "
@@ -632,6 +633,9 @@ def main() -> int:
     parser.add_argument("--email", default="bench@example.com")
     parser.add_argument("--password", default="bench-board-password")
     parser.add_argument("--report", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from bench/results/"
+    )
     args = parser.parse_args()
     if urllib.parse.urlparse(args.pg_url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("--pg-url must be on loopback")
@@ -644,7 +648,7 @@ def main() -> int:
     )
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     RESULTS.mkdir(exist_ok=True)
-    for db in dbs:
+    for db in [] if args.report_only else dbs:
         result = bench_database(db, size, args)
         if not args.only:
             (RESULTS / f"{db}-{size.slug}.json").write_text(json.dumps(result, indent=1))

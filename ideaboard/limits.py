@@ -8,9 +8,10 @@ from flask import Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_login import current_user
 
+from ideaboard.errors import MESSAGES
+
 # A text field people never see; bots that fill in every input give themselves away.
 HONEYPOT_FIELD = "website"
-SLOW_DOWN = "You have done that many times in a short while. Please wait a moment and try again."
 
 
 def ip_key() -> str:
@@ -58,7 +59,7 @@ def throttle(
                 _setting(f"RATELIMIT_{action}_{suffix}"),
                 key_func=key_func,
                 methods=["POST"],
-                error_message=SLOW_DOWN,
+                error_message=MESSAGES[429],
                 exempt_when=exempt_when,
                 deduct_when=_failed if failures_only else None,
             )(view)

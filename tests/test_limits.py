@@ -8,8 +8,9 @@ import redis
 
 from ideaboard.config import load_config
 from ideaboard.db import db
+from ideaboard.errors import MESSAGES
 from ideaboard.ideas import create_idea
-from ideaboard.limits import HONEYPOT_FIELD, SLOW_DOWN, account_key, ip_key, limiter
+from ideaboard.limits import HONEYPOT_FIELD, account_key, ip_key, limiter
 from ideaboard.models import Comment, Idea, User
 from tests.conftest import PASSWORD
 
@@ -90,7 +91,7 @@ def assert_throttled(response) -> None:
     assert 0 < int(response.headers["Retry-After"]) <= 60
     page = response.get_data(as_text=True)
     assert 'class="site-header"' in page
-    assert "Slow down a little" in page and SLOW_DOWN in page
+    assert "Slow down a little" in page and MESSAGES[429] in page
 
 
 def login(client, email: str, password: str, ip: str):

@@ -6,7 +6,17 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from ideaboard import assets, caching, db, errors, limits, request_log, security, templating
+from ideaboard import (
+    assets,
+    caching,
+    db,
+    errors,
+    limits,
+    pagecache,
+    request_log,
+    security,
+    templating,
+)
 
 csrf = CSRFProtect()
 
@@ -69,4 +79,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     assets.init_app(app)
     caching.init_app(app)
+    pagecache.init_app(app)
     return app

@@ -31,6 +31,7 @@ from ideaboard.models import (
     User,
     Vote,
 )
+from ideaboard.pagecache import bump_version
 
 
 def _today() -> datetime:
@@ -106,6 +107,7 @@ def bench_seed_command(
         except BaseException:
             loader.abort()
             raise
+        bump_version()
     detail_id = plan.detail_index + 1
     click.echo(
         f"Seeded {ideas:,} ideas, {votes:,} votes, {comments:,} comments and {users:,} users"

@@ -38,11 +38,15 @@ def page_etag(response: Response) -> str:
     return digest.hexdigest()[:32]
 
 
+# Answers worth revalidating: pages and feeds (feed readers poll them all day).
+TAGGED = {"text/html", "application/rss+xml", "application/atom+xml"}
+
+
 def _is_page(response: Response) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and response.status_code == 200
-        and response.mimetype == "text/html"
+        and response.mimetype in TAGGED
     )
 
 
@@ -76,8 +80,10 @@ def finish(response: Response) -> Response:
         # Set on 304s too, as the full answer would carry it.
         response.vary.add("Accept-Encoding")
     if _is_page(response):
-        # Weak: the bytes differ from one render to the next in the CSRF token.
-        response.set_etag(page_etag(response), weak=True)
+        # Weak: the bytes differ from one render to the next in the CSRF token. A page from
+        # the page cache comes with the tag computed when it was stored.
+        if "ETag" not in response.headers:
+            response.set_etag(page_etag(response), weak=True)
         # Each page is rendered for one session (its header, its token): no shared caches.
         response.headers.setdefault("Cache-Control", "private, no-cache")
         response = response.make_conditional(request)

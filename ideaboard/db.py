@@ -25,12 +25,23 @@ class BaseModel(Model):
 
 
 def open_database(url: str):
-    """Create the peewee database for a URL: SQLite by path, PostgreSQL through a pool."""
+    """Create the peewee database for a URL; both engines keep their connections in a pool."""
     scheme = urlparse(url).scheme
-    if scheme.startswith("sqlite"):
+    if scheme == "sqlite":
+        # Pooled too: opening a file and running the pragmas costs more than a page's queries,
+        # so each worker keeps its connection between requests (closing returns it).
         # IMMEDIATE: a transaction that reads and then writes takes the write lock up front,
         # otherwise concurrent workers hit "database is locked" on the upgrade.
-        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        url = url.replace("sqlite://", "sqlite+pool://", 1)
+        return connect(
+            url,
+            pragmas=SQLITE_PRAGMAS,
+            lock_type="IMMEDIATE",
+            max_connections=32,
+            timeout=10,
+            # The pool lends a connection to one thread at a time, but not always the same one.
+            check_same_thread=False,
+        )
     if scheme in ("postgres", "postgresql"):
         url = url.replace(scheme + "://", "postgresql+pool://", 1)
         return connect(url, max_connections=32, stale_timeout=300, timeout=10)

@@ -9,6 +9,7 @@ from ideaboard.auth import create_user
 from ideaboard.db import db
 from ideaboard.ideas import add_comment, create_idea, set_vote
 from ideaboard.models import Category, Idea, User, utcnow
+from ideaboard.pagecache import bump_version
 from ideaboard.pipeline import change_status
 
 DEFAULT_CATEGORIES = ("Product", "Service", "Website & app", "Community")
@@ -77,4 +78,5 @@ def seed_demo_command() -> None:
             "but we will rotate pastries each season.",
         )
         add_comment(ideas[0].id, pm, "Thanks all — keep the feedback coming.")
+        bump_version()
     click.echo("Demo data added. Staff login: pm@example.com / demo-password-pm")

@@ -19,8 +19,9 @@ from wtforms import SelectChoice
 
 from ideaboard.db import db
 from ideaboard.forms import CommentForm, IdeaForm, StatusForm, status_choices
+from ideaboard.idea_rows import assemble, listing_rows, voted_ids
 from ideaboard.limits import check_honeypot, throttle
-from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query, list_ideas
+from ideaboard.listing import DEFAULT_SORT, SORTS, idea_query
 from ideaboard.models import (
     NEXT_STATUS,
     STATUS_LABELS,
@@ -34,6 +35,7 @@ from ideaboard.models import (
     hot_score,
     utcnow,
 )
+from ideaboard.pagecache import cached_page, remember
 from ideaboard.text import render_markdown
 
 bp = Blueprint("ideas", __name__)
@@ -135,6 +137,7 @@ def _category_choices(form: IdeaForm) -> None:
 
 
 @bp.route("/")
+@cached_page
 def index():
     sort = request.args.get("sort", DEFAULT_SORT)
     if sort not in SORTS:
@@ -146,7 +149,7 @@ def index():
     category_id = request.args.get("category", type=int)
     if category_id is not None and not 0 < category_id < 2**31:
         category_id = None
-    page = list_ideas(
+    rows = listing_rows(
         sort,
         status,
         category_id,
@@ -154,29 +157,22 @@ def index():
         after=request.args.get("after"),
         before=request.args.get("before"),
     )
-    voted = _voted_ids([idea.id for idea in page.items])
+    viewer = current_user.id if current_user.is_authenticated else None
     return render_template(
         "ideas/index.html",
-        page=page,
+        rows=rows,
+        rows_html=assemble(rows, viewer),
         sort=sort,
         sorts=SORTS,
         status=status,
         category_id=category_id,
-        categories=list(Category.select().order_by(Category.name)),
-        voted=voted,
+        categories=remember("categories", lambda: list(Category.select().order_by(Category.name))),
     )
-
-
-def _voted_ids(idea_ids: list[int]) -> set[int]:
-    """Which of these ideas the current user voted for, in one query."""
-    if not current_user.is_authenticated or not idea_ids:
-        return set()
-    rows = Vote.select(Vote.idea).where((Vote.user == current_user.id) & Vote.idea.in_(idea_ids))
-    return {row.idea_id for row in rows}
 
 
 @bp.route("/ideas/<id:idea_id>")
 @bp.route("/ideas/<id:idea_id>/<slug>")
+@cached_page
 def detail(idea_id: int, slug: str | None = None):
     return render_idea_page(get_idea_or_404(idea_id))
 
@@ -200,7 +196,8 @@ def render_idea_page(
         .where(StatusChange.idea == idea.id)
         .order_by(StatusChange.created_at, StatusChange.id)
     )
-    if status_form is None and current_user.is_authenticated and current_user.is_staff:
+    signed_in = current_user.is_authenticated
+    if status_form is None and signed_in and current_user.is_staff:
         status_form = StatusForm(formdata=None, status=NEXT_STATUS[idea.status])
     if status_form is not None:
         status_form.status.choices = status_choices(exclude=idea.status)
@@ -209,8 +206,9 @@ def render_idea_page(
         idea=idea,
         comments=list(comments),
         history=list(history),
-        voted=bool(_voted_ids([idea.id])),
-        comment_form=comment_form or CommentForm(formdata=None),
+        voted=signed_in and bool(voted_ids(current_user.id, [idea.id])),
+        # A form makes a CSRF token, and with it a session: only for those who may comment.
+        comment_form=comment_form or (signed_in and CommentForm(formdata=None)),
         status_form=status_form,
         can_edit=can_edit(idea),
     )
@@ -275,17 +273,21 @@ def edit(idea_id: int):
     return render_template("ideas/form.html", form=form, preview=preview, idea=idea), status
 
 
-@bp.route("/ideas/<id:idea_id>/vote", methods=["POST"])
+@bp.route("/ideas/<id:idea_id>/vote", methods=["GET", "POST"])
 @login_required
 @throttle("VOTE")
 def vote(idea_id: int):
     idea = get_idea_or_404(idea_id)
+    target = url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title))
+    if request.method == "GET":
+        # A visitor's vote link: logging in led here; the idea's page is where to vote.
+        return redirect(target)
     wanted = request.form.get("vote", "1") != "0"
     voted, count = set_vote(idea.id, current_user.id, wanted)
     if wants_json():
         return jsonify(voted=voted, votes=count)
     flash("Thanks for your vote!" if voted else "Your vote is withdrawn.", "success")
-    return redirect(url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title)))
+    return redirect(target)
 
 
 @bp.route("/ideas/<id:idea_id>/comments", methods=["POST"])

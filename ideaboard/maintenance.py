@@ -12,6 +12,7 @@ import click
 
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import HOT_TIMESCALE_SECONDS
+from ideaboard.pagecache import bump_version
 
 # Stored scores are rounded to 6 decimals, in Python or in SQL: they may differ in the last one.
 HOT_TOLERANCE = 1e-5
@@ -133,6 +134,8 @@ def rebuild_counters_command(check: bool, batch_size: int) -> None:
     """Recompute each idea's vote and comment counts and hot score from the rows."""
     with db.connection_context():
         drift = rebuild_counters(fix=not check, batch_size=batch_size)
+        if drift.fixed:
+            bump_version()
     click.echo(drift.summary())
     if drift.wrong_ids:
         if check:

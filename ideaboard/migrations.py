@@ -61,7 +61,14 @@ def v4(migrator: SchemaMigrator, database: Database) -> None:
         model._schema.create_indexes(safe=True)
 
 
-VERSIONS = {2: v2, 3: v3, 4: v4}
+def v5(migrator: SchemaMigrator, database: Database) -> None:
+    """The board version that tells every worker its cached pages are out of date."""
+    from ideaboard.pagecache import create_version_store
+
+    create_version_store(database)
+
+
+VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5}
 LATEST = max(VERSIONS)
 
 
@@ -97,6 +104,7 @@ def upgrade() -> tuple[int, int]:
     Returns the version before and after; safe to run again at any time.
     """
     from ideaboard.models import ALL_MODELS
+    from ideaboard.pagecache import create_version_store
 
     database, runner = db.obj, _runner()
     before = schema_version()
@@ -114,6 +122,7 @@ def upgrade() -> tuple[int, int]:
         # Tables and the stamp together: a crash cannot leave a schema without its version.
         with database.atomic():
             database.create_tables(ALL_MODELS)
+            create_version_store(database)
             runner.fake()
         return 0, LATEST
     if not runner.applied():
@@ -122,7 +131,13 @@ def upgrade() -> tuple[int, int]:
             runner.History.create_table()
             runner.History.create(name="0001")
     runner.up()
-    return before, schema_version()
+    after = schema_version()
+    if after != before:
+        from ideaboard.pagecache import bump_version
+
+        # Pages rendered from the old schema's data (v3 rescored every idea) go.
+        bump_version()
+    return before, after
 
 
 @click.command("db-upgrade")

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 
 from ideaboard.listing import idea_query
 from ideaboard.models import ACCEPTED_OR_LATER, STATUS_LABELS, Idea
+from ideaboard.pagecache import cached_page
 
 bp = Blueprint("roadmap", __name__)
 
@@ -23,6 +24,7 @@ def roadmap_query(status: str):
 
 
 @bp.route("/roadmap")
+@cached_page
 def index():
     columns = []
     for status in ACCEPTED_OR_LATER:

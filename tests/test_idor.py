@@ -14,7 +14,7 @@ NOT_THEIRS = {
     "ideas.detail": 200,
     "ideas.edit": 403,
     # Anyone may vote and comment; the test checks the vote and comment are their own.
-    "ideas.vote": 302,
+    "ideas.vote": 302,  # GET: to the idea's page; POST: the member's own vote, then there
     "ideas.comment": 302,
     "staff.set_status": 403,
     "staff.rename_category": 403,

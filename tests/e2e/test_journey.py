@@ -86,7 +86,7 @@ def test_customer_and_staff_journey(browser: Browser, live_server: LiveServer):
     log_in(page, live_server.staff_email, live_server.staff_password)
     expect(page.locator(".flash")).to_contain_text("Welcome back, Priya PM.")
 
-    page.get_by_role("link", name=title).click()
+    page.get_by_role("link", name=title, exact=True).click()
     expect(page).to_have_url(idea_url)
     note = "Yes! Oat milk arrives in **March**, starting with the city stores."
     accept_idea(page, note)
@@ -103,7 +103,7 @@ def test_customer_and_staff_journey(browser: Browser, live_server: LiveServer):
 
     page.goto(live_server.url + "/roadmap")
     accepted = page.locator("section.column", has=page.locator("h2#col-accepted"))
-    expect(accepted.get_by_role("link", name=title)).to_be_visible()
+    expect(accepted.get_by_role("link", name=title, exact=True)).to_be_visible()
     expect(page.locator("section.column", has_text=title)).to_have_count(1)
 
     response = page.request.get(live_server.url + "/feeds/accepted.rss")
@@ -140,13 +140,15 @@ def test_voting_without_javascript(browser: Browser, live_server: LiveServer):
     anonymous = new_context(browser, java_script_enabled=False)
     page = anonymous.new_page()
     page.goto(idea_url)
-    vote_button(page).click()
+    # A visitor's vote button is a link (no form, so no session until they act).
+    page.get_by_role("link", name=re.compile(r"Vote for:")).click()
     expect(page).to_have_url(re.compile(r"/login\?"))
     login_url = urlsplit(page.url)
-    assert (login_url.path, parse_qs(login_url.query)["next"]) == ("/login", [idea_path])
+    next_path = [idea_path + "/vote"]
+    assert (login_url.path, parse_qs(login_url.query)["next"]) == ("/login", next_path)
     expect(page.locator(".flash")).to_contain_text("Please log in to do that.")
     log_in(page, email, PASSWORD)
-    expect(page).to_have_url(live_server.url + idea_path)
+    expect(page).to_have_url(idea_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     # Logging in does not replay the vote that was refused: the count is still the member's one.
     expect(vote_button(page).locator("[data-vote-count]")).to_have_text("1")
@@ -263,7 +265,7 @@ def browse_anonymously(page: Page, check: Check, live_server: LiveServer, title:
     page.get_by_label("Category").select_option(label="Service")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"status=under_review"))
-    expect(page.get_by_role("link", name=title)).to_be_visible()
+    expect(page.get_by_role("link", name=title, exact=True)).to_be_visible()
     assert set(page.locator(".idea-list .category").all_inner_texts()) == {"Service"}
     check("home, filtered")
     page.get_by_label("Status").select_option(label="Launched")
@@ -273,7 +275,7 @@ def browse_anonymously(page: Page, check: Check, live_server: LiveServer, title:
     page.get_by_role("link", name="Clear filters").click()
     expect(page.get_by_label("Status")).to_have_value("")
 
-    page.get_by_role("link", name=title).click()
+    page.get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.get_by_role("link", name="Log in to comment")).to_be_visible()
     check("idea, anonymous")
@@ -393,7 +395,7 @@ def staff_actions(
     page.get_by_role("link", name="Triage", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Triage")
     check("triage")
-    page.get_by_role("link", name=title).click()
+    page.get_by_role("link", name=title, exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(idea_url) + "#status-title$"))
     check("idea, staff")
     accept_idea(page, "We start with **ten stores** in May.")
@@ -407,7 +409,7 @@ def staff_actions(
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Roadmap").click()
     accepted = page.locator("section.column", has=page.locator("h2#col-accepted"))
-    expect(accepted.get_by_role("link", name=title)).to_be_visible()
+    expect(accepted.get_by_role("link", name=title, exact=True)).to_be_visible()
     check("roadmap, accepted")
 
     footer = page.get_by_role("contentinfo")

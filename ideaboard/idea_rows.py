@@ -1,0 +1,85 @@
+"""A listing's idea rows, rendered once per board version and shared by every viewer.
+
+Rendering twenty rows costs more than everything else on the page together, yet the rows are
+the same for everyone but for the vote buttons: whether this viewer voted, and the viewer's
+form token. So the rows are kept as HTML with a slot per vote button, each button is kept in
+its three forms (voted, not voted, and the visitor's link to log in), and a request only
+picks a form per slot and fills in its own token.
+"""
+
+import re
+from dataclasses import dataclass
+
+from flask import get_template_attribute, render_template
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from ideaboard.db import db
+from ideaboard.listing import Page, list_ideas
+from ideaboard.pagecache import remember
+
+SLOT = re.compile(r"<!--vote:(\d+)-->")
+# Stands for the viewer's CSRF token in the kept HTML; not something a token can contain.
+TOKEN_PLACEHOLDER = "\x00csrf\x00"
+VOTED, NOT_VOTED, VISITOR = 0, 1, 2
+
+
+@dataclass
+class Rows:
+    parts: list[str | int]  # HTML, and idea ids where their vote button goes
+    buttons: dict[int, tuple[str, str, str]]  # by idea id: VOTED, NOT_VOTED, VISITOR
+    page: Page  # for the pager: its cursors (its items are not kept)
+    count: int
+
+
+def _render(sort: str, status, category_id, per_page: int, after, before) -> Rows:
+    page = list_ideas(sort, status, category_id, per_page, after=after, before=before)
+    html = render_template("ideas/_rows.html", page=page)
+    pieces = SLOT.split(html)
+    parts: list[str | int] = [int(p) if i % 2 else p for i, p in enumerate(pieces)]
+    vote_button = get_template_attribute("_macros.html", "vote_button")
+    buttons = {
+        idea.id: tuple(
+            str(vote_button(idea, voted, signed_in, TOKEN_PLACEHOLDER))
+            for voted, signed_in in ((True, True), (False, True), (False, False))
+        )
+        for idea in page.items
+    }
+    # Only the HTML is kept, not the model instances.
+    cursors = Page([], page.next_cursor, page.previous_cursor, page.is_first)
+    return Rows(parts, buttons, cursors, len(page.items))
+
+
+def listing_rows(sort: str, status, category_id, per_page: int, after, before) -> Rows:
+    key = f"rows:{sort}:{status}:{category_id}:{per_page}:{after}:{before}"
+    return remember(key, lambda: _render(sort, status, category_id, per_page, after, before))
+
+
+def voted_ids(user_id: int, idea_ids: list[int]) -> set[int]:
+    """Which of these ideas the user voted for, in one statement."""
+    if not idea_ids:
+        return set()
+    marks = ", ".join([db.param] * len(idea_ids))
+    # Plain SQL: building this query through the ORM costs more than running it.
+    cursor = db.execute_sql(
+        f"SELECT idea_id FROM vote WHERE user_id = {db.param} AND idea_id IN ({marks})",
+        [user_id, *idea_ids],
+    )
+    return {row[0] for row in cursor}
+
+
+def assemble(rows: Rows, user_id: int | None) -> Markup:
+    """The rows' HTML for this viewer: their vote buttons, their token."""
+    if user_id is None:
+        chosen = {idea_id: forms[VISITOR] for idea_id, forms in rows.buttons.items()}
+    else:
+        voted = voted_ids(user_id, list(rows.buttons))
+        chosen = {
+            idea_id: forms[VOTED if idea_id in voted else NOT_VOTED]
+            for idea_id, forms in rows.buttons.items()
+        }
+    html = "".join(chosen[part] if isinstance(part, int) else part for part in rows.parts)
+    if user_id is not None:
+        html = html.replace(TOKEN_PLACEHOLDER, generate_csrf())
+    # Safe: every piece came out of autoescaped templates.
+    return Markup(html)

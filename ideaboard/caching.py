@@ -86,7 +86,8 @@ def finish(response: Response) -> Response:
             response.set_etag(page_etag(response), weak=True)
         # Each page is rendered for one session (its header, its token): no shared caches.
         response.headers.setdefault("Cache-Control", "private, no-cache")
-        response = response.make_conditional(request)
+        if request.if_none_match or request.if_modified_since:
+            response = response.make_conditional(request)
     if compressible and response.status_code == 200 and request.accept_encodings["gzip"]:
         gzip_response(response)
     return response

@@ -138,7 +138,12 @@ def cached_page(view):
         pages = cache()
         if pages is None or not is_anonymous_visit():
             return view(*args, **kwargs)
-        key = "page:" + request.url
+        environ = request.environ
+        # Scheme and host too: feeds carry absolute links.
+        key = (
+            f"page:{environ['wsgi.url_scheme']}://{request.host}{environ.get('PATH_INFO', '')}"
+            f"?{environ.get('QUERY_STRING', '')}"
+        )
         version = board_version()
         hit = pages.get(key, version)
         if hit is not None:

@@ -5,7 +5,7 @@ import secrets
 import sys
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_login import current_user
 
 log = logging.getLogger("ideaboard.requests")
@@ -24,6 +24,9 @@ def _start() -> None:
 
 
 def _user_id() -> str:
+    # Without a login in the session there is no user to load (most requests on a public board).
+    if "_login_user" not in g and "_user_id" not in session:
+        return "-"
     # current_user loads lazily; never let logging itself fail a request.
     try:
         return str(current_user.id) if current_user.is_authenticated else "-"

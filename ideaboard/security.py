@@ -35,23 +35,41 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
+    def open_session(self, app: Flask, request):
+        # Most visitors have no cookie: skip building the signing serializer for them.
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app: Flask, session, response) -> None:
         # Static files never need the session; re-signing it there would add Set-Cookie and
         # Vary: Cookie, and browsers and CDNs would not cache the immutable assets.
         if request.endpoint == "static":
             return None
+        if not session and not session.modified:
+            # Nothing to store or delete (the base class works out every cookie setting first).
+            if session.accessed:
+                response.vary.add("Cookie")
+            return None
         return super().save_session(app, session, response)
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
 def _add_headers(response):
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # One pass over the headers instead of a search per header: this runs on every answer.
+    present = {name.lower() for name, _ in response.headers}
+    wanted = SECURITY_HEADERS.items()
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        wanted = [*wanted, ("Strict-Transport-Security", HSTS)]
+    response.headers.extend((k, v) for k, v in wanted if k.lower() not in present)
     return response
 
 

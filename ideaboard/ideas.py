@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from peewee import IntegrityError
 from wtforms import SelectChoice
 
 from ideaboard.db import db
@@ -33,6 +34,7 @@ from ideaboard.models import (
     User,
     Vote,
     hot_score,
+    hot_sql,
     utcnow,
 )
 from ideaboard.pagecache import cached_page, remember
@@ -57,45 +59,48 @@ def get_idea_or_404(idea_id: int) -> Idea:
     return idea
 
 
-def refresh_counters(idea_id: int, vote_delta: int = 0, comment_delta: int = 0) -> Idea:
-    """Apply a counter change and recompute the hot score; call inside the write transaction."""
-    Idea.update(
-        vote_count=Idea.vote_count + vote_delta,
-        comment_count=Idea.comment_count + comment_delta,
-    ).where(Idea.id == idea_id).execute()
-    idea = (
-        Idea.select(Idea.id, Idea.vote_count, Idea.comment_count, Idea.created_at)
-        .where(Idea.id == idea_id)
-        .get()
-    )
-    idea.hot = hot_score(idea.vote_count, idea.comment_count, idea.created_at)
-    Idea.update(hot=idea.hot).where(Idea.id == idea_id).execute()
-    return idea
+def move_counters(idea_id: int, votes: int = 0, comments: int = 0) -> tuple[int, str] | None:
+    """Add to an idea's counters and rescore it, in one statement inside the write's transaction.
+
+    Returns the new vote count and the title, or None when there is no such idea.
+    """
+    p = db.param
+    hot = hot_sql(f"(vote_count + {p})", f"(comment_count + {p})", "created_at")
+    # Plain SQL: on the hottest write path, building the query costs more than running it.
+    return db.execute_sql(
+        f"UPDATE idea SET vote_count = vote_count + {p}, comment_count = comment_count + {p},"
+        f" hot = {hot} WHERE id = {p} RETURNING vote_count, title",
+        [votes, comments, votes, comments, idea_id],
+    ).fetchone()
 
 
-def set_vote(idea_id: int, user_id: int, wanted: bool) -> tuple[bool, int]:
-    """Make the user's vote on the idea exist (or not); return (voted, vote count).
+def set_vote(idea_id: int, user_id: int, wanted: bool) -> tuple[int, str] | None:
+    """Make the user's vote on the idea exist (or not); return the vote count and the title.
 
     The request says what it wants rather than "toggle", so a double click or a retried
     request cannot flip the vote back. The counter moves only when a row really changed.
+    None means there is no such idea.
     """
-    with db.atomic():
-        if wanted:
-            inserted = (
-                Vote.insert(idea=idea_id, user=user_id, created_at=utcnow())
-                .on_conflict_ignore()
-                .as_rowcount()
-                .execute()
-            )
-            delta = 1 if inserted else 0
-        else:
-            deleted = Vote.delete().where((Vote.idea == idea_id) & (Vote.user == user_id)).execute()
-            delta = -1 if deleted else 0
-        if delta:
-            count = refresh_counters(idea_id, vote_delta=delta).vote_count
-        else:
-            count = Idea.select(Idea.vote_count).where(Idea.id == idea_id).scalar()
-    return wanted, count
+    p = db.param
+    try:
+        with db.atomic():
+            if wanted:
+                changed = db.execute_sql(
+                    f"INSERT INTO vote (idea_id, user_id, created_at) VALUES ({p}, {p}, {p})"
+                    " ON CONFLICT DO NOTHING",
+                    [idea_id, user_id, Vote.created_at.db_value(utcnow())],
+                ).rowcount
+            else:
+                changed = -db.execute_sql(
+                    f"DELETE FROM vote WHERE idea_id = {p} AND user_id = {p}", [idea_id, user_id]
+                ).rowcount
+            if changed:
+                return move_counters(idea_id, votes=changed)
+            return db.execute_sql(
+                f"SELECT vote_count, title FROM idea WHERE id = {p}", [idea_id]
+            ).fetchone()
+    except IntegrityError:  # the vote's foreign key: no such idea (rolled back)
+        return None
 
 
 def create_idea(
@@ -124,7 +129,7 @@ def add_comment(idea_id: int, author: User, body: str) -> Comment:
         comment = Comment.create(
             idea=idea_id, author=author.id, body=body.strip(), is_official=author.is_staff
         )
-        refresh_counters(idea_id, comment_delta=1)
+        move_counters(idea_id, comments=1)
     return comment
 
 
@@ -277,17 +282,19 @@ def edit(idea_id: int):
 @login_required
 @throttle("VOTE")
 def vote(idea_id: int):
-    idea = get_idea_or_404(idea_id)
-    target = url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title))
     if request.method == "GET":
         # A visitor's vote link: logging in led here; the idea's page is where to vote.
-        return redirect(target)
+        idea = get_idea_or_404(idea_id)
+        return redirect(url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title)))
     wanted = request.form.get("vote", "1") != "0"
-    voted, count = set_vote(idea.id, current_user.id, wanted)
+    result = set_vote(idea_id, current_user.id, wanted)
+    if result is None:
+        abort(404, description="There is no idea with that number. It may have been removed.")
+    count, title = result
     if wants_json():
-        return jsonify(voted=voted, votes=count)
-    flash("Thanks for your vote!" if voted else "Your vote is withdrawn.", "success")
-    return redirect(target)
+        return jsonify(voted=wanted, votes=count)
+    flash("Thanks for your vote!" if wanted else "Your vote is withdrawn.", "success")
+    return redirect(url_for("ideas.detail", idea_id=idea_id, slug=slugify(title)))
 
 
 @bp.route("/ideas/<id:idea_id>/comments", methods=["POST"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import click
 
 from ideaboard.db import db, is_sqlite
-from ideaboard.models import HOT_TIMESCALE_SECONDS
+from ideaboard.models import hot_sql
 from ideaboard.pagecache import bump_version
 
 # Stored scores are rounded to 6 decimals, in Python or in SQL: they may differ in the last one.
@@ -67,19 +67,6 @@ class Drift:
             f"(ideas {shown}{more}): vote counts off by {self.votes_off:,} in total, "
             f"comment counts off by {self.comments_off:,}, hot score stale on {self.stale_hot:,}."
         )
-
-
-def hot_sql(votes: str, comments: str, created_at: str) -> str:
-    """models.hot_score() in SQL, of three SQL expressions, for the connected engine."""
-    # Seconds since 1970 of a naive UTC timestamp, as hot_score() computes them.
-    if is_sqlite():
-        epoch = f"(julianday({created_at}) - 2440587.5) * 86400.0"
-    else:
-        epoch = f"EXTRACT(EPOCH FROM {created_at})"
-    return (
-        f"ROUND(CAST(LOG10(1 + {votes} + 2 * {comments})"
-        f" + {epoch} / {float(HOT_TIMESCALE_SECONDS)} AS NUMERIC), 6)"
-    )
 
 
 def _actual_sql(which: str) -> str:

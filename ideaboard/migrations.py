@@ -39,7 +39,7 @@ def v2(migrator: SchemaMigrator, database: Database) -> None:
 
 def v3(migrator: SchemaMigrator, database: Database) -> None:
     """idea.hot in double precision: PostgreSQL's REAL kept ~7 digits, so close scores tied."""
-    from ideaboard.maintenance import hot_sql
+    from ideaboard.models import hot_sql
 
     # SQLite's REAL is already a double; only PostgreSQL's column changes.
     if isinstance(migrator, PostgresqlMigrator):

@@ -16,7 +16,7 @@ from peewee import (
     TextField,
 )
 
-from ideaboard.db import BaseModel
+from ideaboard.db import BaseModel, is_sqlite
 
 # The public pipeline. Every idea starts "under review"; staff move it on with a signed note.
 UNDER_REVIEW, ACCEPTED, IN_PROGRESS, LAUNCHED, DECLINED = (
@@ -65,6 +65,19 @@ def hot_score(votes: int, comments: int, created_at: datetime) -> float:
     # Stored times are naive UTC; without a zone, timestamp() would use the server's zone.
     seconds = created_at.replace(tzinfo=UTC).timestamp()
     return round(engagement + seconds / HOT_TIMESCALE_SECONDS, 6)
+
+
+def hot_sql(votes: str, comments: str, created_at: str) -> str:
+    """hot_score() in SQL, of three SQL expressions, for the connected engine."""
+    # Seconds since 1970 of a naive UTC timestamp, as hot_score() computes them.
+    if is_sqlite():
+        epoch = f"(julianday({created_at}) - 2440587.5) * 86400.0"
+    else:
+        epoch = f"EXTRACT(EPOCH FROM {created_at})"
+    return (
+        f"ROUND(CAST(LOG10(1 + {votes} + 2 * {comments})"
+        f" + {epoch} / {float(HOT_TIMESCALE_SECONDS)} AS NUMERIC), 6)"
+    )
 
 
 class User(BaseModel, UserMixin):

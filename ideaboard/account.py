@@ -4,11 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from peewee import IntegrityError
 
-from ideaboard.auth import end_other_sessions, normalize_email
+from ideaboard.auth import end_other_sessions
 from ideaboard.db import db
 from ideaboard.forms import EmailForm, NameForm, PasswordForm
 from ideaboard.limits import throttle
-from ideaboard.models import User
+from ideaboard.models import User, normalize_email
 from ideaboard.passwords import check_password, hash_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")

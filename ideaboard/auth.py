@@ -24,7 +24,7 @@ from peewee import IntegrityError
 from ideaboard.db import db
 from ideaboard.forms import LoginForm, RegisterForm
 from ideaboard.limits import check_honeypot, throttle
-from ideaboard.models import ROLES, User, UserSession, utcnow
+from ideaboard.models import ROLES, User, UserSession, normalize_email, utcnow
 from ideaboard.passwords import check_password, hash_password, password_problem
 
 bp = Blueprint("auth", __name__)
@@ -122,10 +122,6 @@ def is_safe_next(target: str | None) -> bool:
 def _next_url() -> str:
     target = request.values.get("next")
     return target if is_safe_next(target) else url_for("ideas.index")
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def create_user(email: str, name: str, password: str, role: str = "member") -> User:

@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_login import current_user
 
 from ideaboard.errors import MESSAGES
+from ideaboard.models import normalize_email
 
 # A text field people never see; bots that fill in every input give themselves away.
 HONEYPOT_FIELD = "website"
@@ -30,7 +31,7 @@ def account_key() -> str:
     """The account a request acts for: the logged-in user, or the email an anonymous form names."""
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
-    email = request.form.get("email", "").strip().lower()
+    email = normalize_email(request.form.get("email", ""))
     # Hashed, so the rate-limit store never holds people's addresses.
     return "email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 

@@ -80,6 +80,11 @@ def hot_sql(votes: str, comments: str, created_at: str) -> str:
     )
 
 
+def normalize_email(email: str) -> str:
+    """Emails are stored and looked up trimmed and lowercased: one account per address."""
+    return email.strip().lower()
+
+
 class User(BaseModel, UserMixin):
     id = AutoField()
     email = CharField(max_length=254, unique=True)

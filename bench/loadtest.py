@@ -95,7 +95,9 @@ def bench_database(db: str, size: Size, args) -> dict:
     log(f"\n== {db}: {size.label} (load average {' '.join(result['machine']['loadavg'])})")
 
     rows = [baseline(env, logdir, args, "hello world (baseline)")]
-    with Server("wsgi:app", env, logdir / "gunicorn.log") as server:
+    # No recycling, so the workers measured at the end are those measured at the start.
+    steady = {**env, "IDEABOARD_MAX_REQUESTS": "0"}
+    with Server("wsgi:app", steady, logdir / "gunicorn.log") as server:
         result["rss_before"] = worker_rss(server.process.pid)
         browser = Browser(server.base)
         csrf = browser.login(args.email, args.password)

@@ -19,8 +19,9 @@ keepalive = 5
 preload_app = False
 # Workers touch a heartbeat file every second; on tmpfs that never waits for a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-# Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = 10_000
+# Recycle workers now and then so a slow leak can never grow without bound (0: never, as the
+# benchmark does to see whether memory stays flat).
+max_requests = int(os.environ.get("IDEABOARD_MAX_REQUESTS", "10000"))
 max_requests_jitter = 1_000
 # X-Forwarded-Proto is believed only behind our own proxy, as the app's ProxyFix does
 # (security.py); otherwise even a local client could claim to be on HTTPS.

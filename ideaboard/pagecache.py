@@ -46,7 +46,9 @@ def current_version() -> int:
     if is_sqlite():
         sql = f"SELECT version FROM {SQLITE_TABLE} WHERE id = 1"
     else:
-        sql = f"SELECT last_value FROM {POSTGRES_SEQUENCE}"
+        # A new sequence's first nextval() returns its start value without moving last_value;
+        # is_called tells the two states apart.
+        sql = f"SELECT last_value + is_called::int FROM {POSTGRES_SEQUENCE}"
     return db.execute_sql(sql).fetchone()[0]
 
 

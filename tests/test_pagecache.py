@@ -3,9 +3,9 @@
 import pytest
 
 from ideaboard import create_app, pagecache
-from ideaboard.db import db
+from ideaboard.db import db, is_sqlite
 from ideaboard.ideas import create_idea
-from ideaboard.pagecache import PageCache, bump_version, current_version
+from ideaboard.pagecache import PageCache, bump_version, create_version_store, current_version
 
 PUBLIC_PAGES = [
     "/",
@@ -179,3 +179,18 @@ def test_command_line_writes_bump_the_version(app, runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context(), db.connection_context():
         assert current_version() > before + 1
+
+
+def test_first_bump_of_a_new_version_store_counts(app):
+    """A new PostgreSQL sequence's first nextval() leaves last_value where it was."""
+    with app.app_context(), db.connection_context():
+        if is_sqlite():
+            db.execute_sql("DROP TABLE board_version")
+        else:
+            db.execute_sql("DROP SEQUENCE board_version")
+        create_version_store(db.obj)
+        versions = [current_version()]
+        for _ in range(3):
+            bump_version()
+            versions.append(current_version())
+    assert versions == sorted(set(versions)), versions

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, make_response, request, session
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from ideaboard.caching import page_etag
 from ideaboard.db import db, is_sqlite
@@ -31,7 +31,7 @@ POSTGRES_SEQUENCE = "board_version"
 
 def create_version_store(database: Database) -> None:
     """The board version: a one-row table on SQLite, a sequence on PostgreSQL."""
-    if "sqlite" in type(database).__name__.lower():
+    if isinstance(database, SqliteDatabase):
         database.execute_sql(
             f"CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} "
             "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"

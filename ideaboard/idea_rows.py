@@ -29,7 +29,10 @@ class Rows:
     parts: list[str | int]  # HTML, and idea ids where their vote button goes
     buttons: dict[int, tuple[str, str, str]]  # by idea id: VOTED, NOT_VOTED, VISITOR
     page: Page  # for the pager: its cursors (its items are not kept)
-    count: int
+
+    @property
+    def count(self) -> int:
+        return len(self.buttons)
 
 
 def _render(sort: str, status, category_id, per_page: int, after, before) -> Rows:
@@ -47,7 +50,7 @@ def _render(sort: str, status, category_id, per_page: int, after, before) -> Row
     }
     # Only the HTML is kept, not the model instances.
     cursors = Page([], page.next_cursor, page.previous_cursor, page.is_first)
-    return Rows(parts, buttons, cursors, len(page.items))
+    return Rows(parts, buttons, cursors)
 
 
 def listing_rows(sort: str, status, category_id, per_page: int, after, before) -> Rows:

@@ -127,9 +127,10 @@ def is_anonymous_visit() -> bool:
 
 @dataclass
 class CachedResponse:
+    """A 200 answer as the view gave it (the after-request hooks run on every hit)."""
+
     body: bytes
     headers: list[tuple[str, str]]
-    status: int
 
 
 def cached_page(view):
@@ -149,14 +150,14 @@ def cached_page(view):
         version = board_version()
         hit = pages.get(key, version)
         if hit is not None:
-            return Response(hit.body, status=hit.status, headers=hit.headers)
+            return Response(hit.body, headers=hit.headers)
         response = make_response(view(*args, **kwargs))
         # A page that started a session (a form's token) belongs to that visitor alone.
         if response.status_code == 200 and not session.modified and not session:
             # Tagged once here rather than hashed again on every hit.
             response.set_etag(page_etag(response), weak=True)
             headers = [(k, v) for k, v in response.headers if k.lower() != "set-cookie"]
-            pages.put(key, version, CachedResponse(response.get_data(), headers, 200))
+            pages.put(key, version, CachedResponse(response.get_data(), headers))
         return response
 
     return wrapper

@@ -6,6 +6,7 @@ from ideaboard import create_app, pagecache
 from ideaboard.db import db, is_sqlite
 from ideaboard.ideas import create_idea
 from ideaboard.pagecache import PageCache, bump_version, create_version_store, current_version
+from tests.attack_support import logged_in
 
 PUBLIC_PAGES = [
     "/",
@@ -23,12 +24,6 @@ PUBLIC_PAGES = [
 def idea(users, category):
     with db.connection_context():
         return create_idea(users["member"], "Free refills", "On every cup.", category.id)
-
-
-def member(app, email="member@example.com"):
-    client = app.test_client()
-    client.login(email)
-    return client
 
 
 def test_visitors_get_no_cookie_and_pages_from_the_cache(client, idea, sql_log):
@@ -59,25 +54,27 @@ def test_visitor_vote_button_leads_to_log_in_and_back(client, idea):
 
 # Every kind of public change reaches a visitor whose copy was cached just before.
 WRITES = {
-    "vote": lambda app, idea: member(app, "other@example.com").post_form(
+    "vote": lambda app, idea: logged_in(app, "other").post_form(
         f"/ideas/{idea.id}/vote", {"vote": "1"}
     ),
-    "comment": lambda app, idea: member(app).post_form(
+    "comment": lambda app, idea: logged_in(app, "member").post_form(
         f"/ideas/{idea.id}/comments", {"body": "Fresh comment"}
     ),
-    "new idea": lambda app, idea: member(app).post_form(
+    "new idea": lambda app, idea: logged_in(app, "member").post_form(
         "/ideas/new", {"title": "Fresh idea", "body": "", "category": "0"}
     ),
-    "edit": lambda app, idea: member(app).post_form(
+    "edit": lambda app, idea: logged_in(app, "member").post_form(
         f"/ideas/{idea.id}/edit", {"title": "Fresh title", "body": "x", "category": "0"}
     ),
-    "status": lambda app, idea: member(app, "staff@example.com").post_form(
+    "status": lambda app, idea: logged_in(app, "staff").post_form(
         f"/ideas/{idea.id}/status", {"status": "accepted", "note": "Fresh note"}
     ),
-    "category": lambda app, idea: member(app, "staff@example.com").post_form(
+    "category": lambda app, idea: logged_in(app, "staff").post_form(
         f"/staff/categories/{idea.category_id}", {"name": "Fresh drinks"}
     ),
-    "name": lambda app, idea: member(app).post_form("/account/name", {"name": "Fresh Name"}),
+    "name": lambda app, idea: logged_in(app, "member").post_form(
+        "/account/name", {"name": "Fresh Name"}
+    ),
 }
 SHOWS = {
     "vote": [(p, '<span class="vote-count">1</span>') for p in ("/", "/ideas/{idea}")],
@@ -106,7 +103,7 @@ def test_every_write_shows_at_once_to_visitors(app, client, idea, write):
 
 
 def test_rejected_posts_leave_the_cache_alone(app, client, idea):
-    other = member(app, "other@example.com")
+    other = logged_in(app, "other")
     with app.app_context(), db.connection_context():
         before = current_version()
     assert other.post(f"/ideas/{idea.id}/vote", data={"vote": "1"}).status_code == 400  # no token
@@ -117,7 +114,7 @@ def test_rejected_posts_leave_the_cache_alone(app, client, idea):
 
 def test_signed_in_members_always_see_their_own_state(app, client, idea):
     client.get("/")  # a visitor's copy is in the cache now
-    other = member(app, "other@example.com")
+    other = logged_in(app, "other")
     assert 'aria-pressed="false"' in other.get("/").get_data(as_text=True)
     other.post_form(f"/ideas/{idea.id}/vote", {"vote": "1"})
     assert 'aria-pressed="true"' in other.get("/").get_data(as_text=True)

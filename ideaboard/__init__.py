@@ -6,17 +6,29 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from ideaboard import (
+from ideaboard import cli
+from ideaboard.config import load_config
+from ideaboard.db import close_if_open, connect_if_closed, use_database
+from ideaboard.web import (
+    account,
     assets,
-    caching,
-    db,
+    auth,
     errors,
-    limits,
-    pagecache,
+    feeds,
+    health,
+    ideas,
+    login,
+    page_cache,
     request_log,
+    revalidation,
+    roadmap,
     security,
+    staff,
     templating,
+    throttling,
 )
+
+BLUEPRINTS = (auth, account, ideas, staff, roadmap, feeds, health)
 
 csrf = CSRFProtect()
 
@@ -37,47 +49,27 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=os.path.join(root, "static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    from ideaboard.config import load_config
-
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+
+    # Order matters: before-request hooks run in this order, after-request ones in reverse.
     security.init_app(app)
     request_log.init_app(app)
     app.url_map.converters["id"] = IdConverter
-
-    db.init_app(app)
+    use_database(app.config["DATABASE_URL"])
+    # One pooled connection per request: taken before the view, given back after it.
+    app.before_request(connect_if_closed)
+    app.teardown_request(lambda exc: close_if_open())
     csrf.init_app(app)
-    limits.init_app(app)
-
-    from ideaboard import (
-        account,
-        auth,
-        demo,
-        feeds,
-        health,
-        ideas,
-        maintenance,
-        migrations,
-        roadmap,
-        staff,
-    )
-
-    auth.login_manager.init_app(app)
-    for module in (auth, account, ideas, staff, roadmap, feeds, health):
+    throttling.init_app(app)
+    login.init_app(app)
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.cli.add_command(auth.create_user_command)
-    app.cli.add_command(demo.seed_demo_command)
-    app.cli.add_command(migrations.db_upgrade_command)
-    app.cli.add_command(maintenance.rebuild_counters_command)
-    app.cli.add_command(maintenance.backup_command)
-    from ideaboard.benchseed import bench_seed_command
-
-    app.cli.add_command(bench_seed_command)
-
+    cli.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
-    caching.init_app(app)
-    pagecache.init_app(app)
+    revalidation.init_app(app)
+    page_cache.init_app(app)
     return app

@@ -1,10 +1,8 @@
-"""The database handle shared by every model, and its per-request lifecycle."""
+"""The database handle shared by every model, which engine it is, and opening and closing it."""
 
 from urllib.parse import urlparse
 
-import click
-from flask import Flask
-from peewee import DatabaseProxy, Model
+from peewee import Database, DatabaseProxy, Model, SqliteDatabase
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
@@ -24,7 +22,7 @@ class BaseModel(Model):
         database = db
 
 
-def open_database(url: str):
+def open_database(url: str) -> Database:
     """Create the peewee database for a URL; both engines keep their connections in a pool."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
@@ -48,38 +46,31 @@ def open_database(url: str):
     return connect(url)
 
 
-def is_sqlite() -> bool:
-    return db.obj is not None and "sqlite" in type(db.obj).__name__.lower()
+def use_database(url: str) -> None:
+    """Point every model at the database behind this URL."""
+    db.initialize(open_database(url))
 
 
-def init_app(app: Flask) -> None:
-    db.initialize(open_database(app.config["DATABASE_URL"]))
-
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
-
-    @app.teardown_request
-    def _close(exc):
-        if not db.is_closed():
-            db.close()
-
-    app.cli.add_command(init_db_command)
+def is_sqlite(database: Database | None = None) -> bool:
+    """The one engine check: SQLite, or else PostgreSQL (the pooled classes subclass these)."""
+    return isinstance(database or db.obj, SqliteDatabase)
 
 
-def create_schema() -> None:
-    """Create the current schema and record its version, or upgrade an older one (idempotent)."""
-    from ideaboard.migrations import upgrade
-
-    with db.connection_context():
-        upgrade()
+def connect_if_closed() -> None:
+    db.connect(reuse_if_open=True)
 
 
-@click.command("init-db")
-def init_db_command() -> None:
-    """Create the tables (or upgrade them) and the default categories."""
-    from ideaboard.demo import ensure_default_categories
+def close_if_open() -> None:
+    if not db.is_closed():
+        db.close()
 
-    create_schema()
-    ensure_default_categories()
-    click.echo("Database ready.")
+
+def ping() -> None:
+    """Raise unless the database answers."""
+    db.execute_sql("SELECT 1")
+
+
+def roll_back_unfinished() -> None:
+    """Undo whatever a failed request had started, so its connection goes back clean."""
+    if not db.is_closed() and db.in_transaction():
+        db.rollback()

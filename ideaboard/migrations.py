@@ -1,4 +1,4 @@
-"""Schema versions: what changed after the first release, and the db-upgrade command.
+"""Schema versions: what changed after the first release, and bringing a database up to date.
 
 The history lives in playhouse.migrations' table (schema_migration), one row per applied
 version. Version 1 is the first released schema (commit a69b887): user, category, idea, vote,
@@ -10,15 +10,35 @@ VERSIONS; describe new tables with frozen copies, not the models, which keep cha
 
 from types import SimpleNamespace
 
-import click
 from peewee import CharField, Database, DateTimeField, DoubleField, ForeignKeyField
-from playhouse.migrate import PostgresqlMigrator, SchemaMigrator
+from playhouse.migrate import SchemaMigrator
 from playhouse.migrations import Migration, Runner
 from playhouse.schema_diff import diff_models
 
-from ideaboard.db import db
+from ideaboard.db import db, is_sqlite
+from ideaboard.models import ALL_MODELS, hot_sql
 
 V1_TABLES = {"user", "category", "idea", "vote", "comment", "statuschange"}
+# Where the board version lives (ideaboard/board/version.py reads and bumps it).
+VERSION_TABLE = "board_version"
+VERSION_SEQUENCE = "board_version"
+
+
+class SchemaError(Exception):
+    """The database cannot be brought to this code's schema; the message says why."""
+
+
+def create_version_store(database: Database) -> None:
+    """The board version: a one-row table on SQLite, a sequence on PostgreSQL."""
+    if is_sqlite(database):
+        database.execute_sql(
+            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
+            "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
+        )
+        database.execute_sql(f"INSERT OR IGNORE INTO {VERSION_TABLE} (id, version) VALUES (1, 1)")
+    else:
+        # nextval() takes no row lock, so concurrent writers never queue behind each other.
+        database.execute_sql(f"CREATE SEQUENCE IF NOT EXISTS {VERSION_SEQUENCE}")
 
 
 def v2(migrator: SchemaMigrator, database: Database) -> None:
@@ -39,10 +59,8 @@ def v2(migrator: SchemaMigrator, database: Database) -> None:
 
 def v3(migrator: SchemaMigrator, database: Database) -> None:
     """idea.hot in double precision: PostgreSQL's REAL kept ~7 digits, so close scores tied."""
-    from ideaboard.models import hot_sql
-
     # SQLite's REAL is already a double; only PostgreSQL's column changes.
-    if isinstance(migrator, PostgresqlMigrator):
+    if not is_sqlite(database):
         # The stored scores lost their last digits in REAL: computed again in the same rewrite.
         hot = hot_sql("GREATEST(vote_count, 0)", "GREATEST(comment_count, 0)", "created_at")
         migrator.migrate(migrator.alter_column_type("idea", "hot", DoubleField(), cast=hot))
@@ -50,8 +68,6 @@ def v3(migrator: SchemaMigrator, database: Database) -> None:
 
 def v4(migrator: SchemaMigrator, database: Database) -> None:
     """Indexes for the filtered sorts: make the indexes exactly those the models declare."""
-    from ideaboard.models import ALL_MODELS
-
     # Reads today's models, unlike other versions: an index on a column that a later version
     # adds belongs in that later version. A superseded index (a prefix of a new one) goes, as
     # it would only slow down writes; the new ones are created IF NOT EXISTS.
@@ -63,8 +79,6 @@ def v4(migrator: SchemaMigrator, database: Database) -> None:
 
 def v5(migrator: SchemaMigrator, database: Database) -> None:
     """The board version that tells every worker its cached pages are out of date."""
-    from ideaboard.pagecache import create_version_store
-
     create_version_store(database)
 
 
@@ -101,21 +115,19 @@ def schema_version() -> int:
 def upgrade() -> tuple[int, int]:
     """Create the current schema on an empty database, or bring an older one up to LATEST.
 
-    Returns the version before and after; safe to run again at any time.
+    Returns the version before and after; safe to run again at any time. Pages rendered from
+    an older schema's data are stale afterwards: the caller bumps the board version.
     """
-    from ideaboard.models import ALL_MODELS
-    from ideaboard.pagecache import create_version_store
-
     database, runner = db.obj, _runner()
     before = schema_version()
     if before > LATEST:
-        raise click.ClickException(
+        raise SchemaError(
             f"The database is at schema version {before}, newer than this code ({LATEST}): "
             "deploy the newer code instead."
         )
     if before == 0:
         if set(database.get_tables()) - {runner.History._meta.table_name}:
-            raise click.ClickException(
+            raise SchemaError(
                 "This database has tables, but not those of an IdeaBoard board: "
                 "point IDEABOARD_DATABASE_URL at an IdeaBoard database or an empty one."
             )
@@ -131,23 +143,4 @@ def upgrade() -> tuple[int, int]:
             runner.History.create_table()
             runner.History.create(name="0001")
     runner.up()
-    after = schema_version()
-    if after != before:
-        from ideaboard.pagecache import bump_version
-
-        # Pages rendered from the old schema's data (v3 rescored every idea) go.
-        bump_version()
-    return before, after
-
-
-@click.command("db-upgrade")
-def db_upgrade_command() -> None:
-    """Bring the database schema to the version this code needs, keeping all data."""
-    with db.connection_context():
-        before, after = upgrade()
-    if before == 0:
-        click.echo(f"Created the schema at version {after}.")
-    elif before == after:
-        click.echo(f"The schema is already at version {after}; nothing to do.")
-    else:
-        click.echo(f"Upgraded the schema from version {before} to {after}.")
+    return before, schema_version()

@@ -3,7 +3,6 @@
 import math
 from datetime import UTC, datetime
 
-from flask_login import UserMixin
 from peewee import (
     SQL,
     AutoField,
@@ -85,21 +84,13 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(BaseModel, UserMixin):
+class User(BaseModel):
     id = AutoField()
     email = CharField(max_length=254, unique=True)
     name = CharField(max_length=60)
     password_hash = CharField(max_length=255)
     role = CharField(max_length=10, default="member")
     created_at = DateTimeField(default=utcnow)
-
-    # The key of the server-side session this object was loaded for (set by auth.py).
-    session_key: str | None = None
-
-    def get_id(self) -> str | None:
-        # flask-login keeps this in the cookie: the session key, never the user id, so that
-        # deleting the UserSession row ends the login wherever the cookie was copied to.
-        return self.session_key
 
     @property
     def is_staff(self) -> bool:

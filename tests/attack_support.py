@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from ideaboard.board.ideas import create_idea
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import (
     ACCEPTED,
     ALL_MODELS,

@@ -8,9 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from ideaboard import create_app
-from ideaboard.db import create_schema, db, is_sqlite
-from ideaboard.models import ALL_MODELS, Category, User
-from ideaboard.passwords import hash_password
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.passwords import hash_password
+from ideaboard.board.schema import upgrade_schema
+from ideaboard.db import db, is_sqlite
+from ideaboard.models import ALL_MODELS, Category, Idea, User
 from tests.servers import fresh_postgres_database
 
 PASSWORD = "correct horse battery staple"
@@ -58,7 +60,7 @@ def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("IDEABOARD_SECRET_KEY", uuid.uuid4().hex)
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})
     app.test_client_class = Client
-    create_schema()
+    upgrade_schema()
     if not is_sqlite():
         # One database per run; each test starts from empty tables.
         tables = ", ".join(f'"{model._meta.table_name}"' for model in ALL_MODELS)
@@ -112,6 +114,13 @@ def users(app, password_hash) -> dict:
 def category(app) -> Category:
     with db.connection_context():
         return Category.create(name="Drinks")
+
+
+@pytest.fixture
+def idea(users, category) -> Idea:
+    """A member's idea, under review, in a category: listings then carry a vote form."""
+    with db.connection_context():
+        return create_idea(users["member"], "Free refills", "On every cup.", category.id)
 
 
 class _SqlCapture(logging.Handler):

@@ -4,11 +4,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ideaboard.auth import is_safe_next
+from ideaboard.board.pipeline import change_status
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import ACCEPTED, UNDER_REVIEW, Idea
-from ideaboard.pipeline import change_status
+from ideaboard.web.login import is_safe_next
 from tests.attack_support import db_state
 
 EMAILS = {
@@ -39,12 +38,6 @@ MEMBER_ROUTES = [
 ]
 EDIT_ROUTES = [route("GET", "/ideas/{idea}/edit"), route("POST", "/ideas/{idea}/edit", IDEA_FORM)]
 ALL_ROUTES = MEMBER_ROUTES + EDIT_ROUTES + STAFF_ROUTES
-
-
-@pytest.fixture
-def idea(users, category):
-    with db.connection_context():
-        return create_idea(users["member"], "Free refills", "On every cup.", category.id)
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from ideaboard.board.passwords import check_password
 from ideaboard.db import db
 from ideaboard.models import User, UserSession
-from ideaboard.passwords import check_password
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "violet kettle under the stairs"

@@ -5,9 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from ideaboard.db import db
-from ideaboard.models import User, UserSession, utcnow
-from ideaboard.passwords import (
+from ideaboard.board.passwords import (
     COMMON_MESSAGE,
     LENGTH_MESSAGE,
     check_password,
@@ -15,6 +13,8 @@ from ideaboard.passwords import (
     hash_password,
     password_problem,
 )
+from ideaboard.db import db
+from ideaboard.models import User, UserSession, utcnow
 from tests.conftest import CSRF_INPUT, PASSWORD
 
 

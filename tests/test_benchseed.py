@@ -7,13 +7,14 @@ from itertools import pairwise
 
 from peewee import fn
 
-from ideaboard.benchdata import (
+from ideaboard.benchseed.plan import (
     BENCH_EMAIL,
     BENCH_PASSWORD,
     BENCH_PASSWORD_HASH,
     STAFF_EMAIL,
     distribute,
 )
+from ideaboard.board.passwords import check_password
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import (
     ACCEPTED_OR_LATER,
@@ -27,7 +28,6 @@ from ideaboard.models import (
     Vote,
     hot_score,
 )
-from ideaboard.passwords import check_password
 
 SIZE = {"ideas": 120, "votes": 1500, "comments": 400, "users": 400}
 

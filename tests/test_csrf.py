@@ -2,8 +2,8 @@
 
 import pytest
 
+from ideaboard.board.ideas import create_idea
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import ACCEPTED
 from tests.attack_support import db_state
 from tests.conftest import PASSWORD

@@ -3,8 +3,8 @@
 import pytest
 from werkzeug.exceptions import TooManyRequests
 
+from ideaboard.board.ideas import create_idea
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from datetime import timedelta
 import feedparser
 import pytest
 
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.pipeline import change_status
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import Idea
-from ideaboard.pipeline import change_status
 
 FEEDS = ["/feeds/accepted.rss", "/feeds/accepted.atom"]
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ideaboard.board.ideas import create_idea
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import Category
 
 # Any text a browser could send: every code point but lone surrogates (not encodable).

@@ -7,8 +7,8 @@ from flask_limiter import ExemptionScope
 
 from ideaboard import create_app
 from ideaboard.db import db
-from ideaboard.limits import limiter
 from ideaboard.migrations import LATEST
+from ideaboard.web.throttling import limiter
 from tests.servers import free_port
 
 

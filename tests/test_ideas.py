@@ -4,9 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from ideaboard.board.comments import add_comment
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.votes import set_vote
 from ideaboard.db import db
-from ideaboard.ideas import add_comment, create_idea, set_vote, slugify
 from ideaboard.models import Comment, Idea, utcnow
+from ideaboard.web.templating import slugify
 
 
 def test_post_an_idea(client, users, category):
@@ -194,7 +197,7 @@ def test_sorts(client, board):
 
 
 def test_filters(client, board, users, category):
-    from ideaboard.pipeline import change_status
+    from ideaboard.board.pipeline import change_status
 
     with db.connection_context():
         change_status(board["middle"], "accepted", users["staff"], "ok")

@@ -8,10 +8,9 @@ import redis
 
 from ideaboard.config import load_config
 from ideaboard.db import db
-from ideaboard.errors import MESSAGES
-from ideaboard.ideas import create_idea
-from ideaboard.limits import HONEYPOT_FIELD, account_key, ip_key, limiter
 from ideaboard.models import Comment, Idea, User
+from ideaboard.web.errors import MESSAGES
+from ideaboard.web.throttling import HONEYPOT_FIELD, account_key, ip_key, limiter
 from tests.conftest import PASSWORD
 
 REDIS_URL = os.environ.get("IDEABOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -73,12 +72,6 @@ def limited(app, storage_uri):
     )
     limiter.init_app(app)
     return app
-
-
-@pytest.fixture
-def idea(users):
-    with db.connection_context():
-        return create_idea(users["other"], "Free refills", "On every cup.")
 
 
 def from_ip(ip: str) -> dict:

@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 
 from ideaboard import create_app
+from ideaboard.board.backup import backup_sqlite
+from ideaboard.board.comments import add_comment
+from ideaboard.board.counters import rebuild_counters
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.votes import set_vote
 from ideaboard.db import db
-from ideaboard.ideas import add_comment, create_idea, set_vote
-from ideaboard.maintenance import backup_sqlite, rebuild_counters
 from ideaboard.models import Comment, Idea, Vote, hot_score, utcnow
 from tests.conftest import PASSWORD
 from tests.servers import free_port, gunicorn

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from ideaboard.board.passwords import check_password
 from ideaboard.models import (
     ACCEPTED,
     UNDER_REVIEW,
@@ -14,7 +15,6 @@ from ideaboard.models import (
     User,
     Vote,
 )
-from ideaboard.passwords import check_password
 from tests.attack_support import EMAILS, NEW_PASSWORD, assert_consistent, forms, logged_in, row
 
 # A fixture: the redundant alias tells ruff the import is used (as a test argument).

@@ -2,10 +2,12 @@
 
 import pytest
 
-from ideaboard import create_app, pagecache
+from ideaboard import create_app
+from ideaboard.board.version import bump_version, current_version
 from ideaboard.db import db, is_sqlite
-from ideaboard.ideas import create_idea
-from ideaboard.pagecache import PageCache, bump_version, create_version_store, current_version
+from ideaboard.migrations import create_version_store
+from ideaboard.web import page_cache
+from ideaboard.web.page_cache import PageCache
 from tests.attack_support import logged_in
 
 PUBLIC_PAGES = [
@@ -18,12 +20,6 @@ PUBLIC_PAGES = [
     "/feeds/accepted.rss",
     "/feeds/accepted.atom",
 ]
-
-
-@pytest.fixture
-def idea(users, category):
-    with db.connection_context():
-        return create_idea(users["member"], "Free refills", "On every cup.", category.id)
 
 
 def test_visitors_get_no_cookie_and_pages_from_the_cache(client, idea, sql_log):
@@ -135,7 +131,7 @@ def test_a_write_through_one_worker_clears_every_workers_cache(app, idea, databa
 def test_pages_expire_even_without_writes(client, idea, monkeypatch):
     """Pages say "3 minutes ago": a copy may not outlive PAGE_CACHE_SECONDS."""
     now = [1000.0]
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
     cache = client.application.extensions["pagecache"]
     client.get("/")
     key = next(iter(cache._entries))

@@ -2,16 +2,10 @@
 
 import pytest
 
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.pipeline import StatusError, change_status
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import Idea, StatusChange
-from ideaboard.pipeline import StatusError, change_status
-
-
-@pytest.fixture
-def idea(app, users):
-    with db.connection_context():
-        return create_idea(users["member"], "Longer opening hours", "Until 10 pm please.")
 
 
 def history(idea_id):
@@ -124,7 +118,7 @@ def test_roadmap_empty_state(client):
 def test_triage_lists_oldest_first_with_votes(client, users, app):
     from datetime import timedelta
 
-    from ideaboard.ideas import set_vote
+    from ideaboard.board.votes import set_vote
     from ideaboard.models import utcnow
 
     with db.connection_context():

@@ -2,11 +2,13 @@
 
 import pytest
 
+from ideaboard.board.comments import add_comment
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.pipeline import change_status
+from ideaboard.board.version import bump_version
+from ideaboard.board.votes import set_vote
 from ideaboard.db import db
-from ideaboard.ideas import add_comment, create_idea, set_vote
 from ideaboard.models import Category
-from ideaboard.pagecache import bump_version
-from ideaboard.pipeline import change_status
 
 PAGES = [
     "/",

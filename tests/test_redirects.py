@@ -5,7 +5,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from ideaboard.auth import is_safe_next
+from ideaboard.web.login import is_safe_next
 from tests.conftest import PASSWORD
 
 # Each is refused by is_safe_next; browsers would read most of them as another host.

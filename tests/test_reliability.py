@@ -58,9 +58,9 @@ SEED = """
 import json, sys
 from ideaboard import create_app
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
+from ideaboard.board.ideas import create_idea
 from ideaboard.models import User
-from ideaboard.passwords import hash_password
+from ideaboard.board.passwords import hash_password
 
 users, ideas, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 create_app()

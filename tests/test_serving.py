@@ -14,12 +14,12 @@ from itsdangerous import TimestampSigner
 
 import ideaboard.gunicorn_conf
 from ideaboard import create_app
-from ideaboard.assets import fingerprint
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.pipeline import change_status
+from ideaboard.board.version import bump_version
 from ideaboard.db import db
-from ideaboard.ideas import create_idea
 from ideaboard.models import ACCEPTED
-from ideaboard.pagecache import bump_version
-from ideaboard.pipeline import change_status
+from ideaboard.web.assets import fingerprint
 from tests.conftest import CSRF_INPUT
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -50,13 +50,6 @@ def clock(monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: clock.now)
     return clock
-
-
-@pytest.fixture
-def idea(users, category):
-    """One idea, so listings carry a vote form and with it a CSRF token."""
-    with db.connection_context():
-        return create_idea(users["member"], "Free refills", "On every cup.", category.id)
 
 
 # Fingerprinted static files

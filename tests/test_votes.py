@@ -5,15 +5,9 @@ import threading
 import pytest
 from peewee import IntegrityError
 
+from ideaboard.board.votes import set_vote
 from ideaboard.db import db
-from ideaboard.ideas import create_idea, set_vote
 from ideaboard.models import Idea, Vote
-
-
-@pytest.fixture
-def idea(app, users):
-    with db.connection_context():
-        return create_idea(users["other"], "Free refills", "On every cup.")
 
 
 def vote_rows(idea_id: int) -> int:
@@ -110,7 +104,7 @@ def test_simultaneous_votes_by_one_user_count_once(app, users, idea, wanted):
 
 
 def test_simultaneous_votes_by_many_users_all_count(app, idea):
-    from ideaboard.auth import create_user
+    from ideaboard.board.accounts import create_user
 
     with db.connection_context():
         voters = [create_user(f"v{n}@example.com", f"Voter {n}", "x" * 12) for n in range(10)]

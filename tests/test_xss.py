@@ -5,12 +5,12 @@ from xml.etree import ElementTree
 
 import pytest
 
+from ideaboard.board.ideas import create_idea
+from ideaboard.board.pipeline import change_status
 from ideaboard.db import db
-from ideaboard.forms import TITLE_MAX
-from ideaboard.ideas import create_idea
 from ideaboard.models import ACCEPTED, Category, Idea, User
-from ideaboard.pipeline import change_status
 from ideaboard.text import render_markdown
+from ideaboard.web.forms import TITLE_MAX
 from tests.attack_support import db_state
 from tests.conftest import CSRF_INPUT, PASSWORD
 from tests.payloads import (
@@ -69,9 +69,9 @@ def everything_on_one_page(app, monkeypatch, password_hash):
     """Lists, triage, roadmap and feeds show every row, so one render checks every payload."""
     app.config["IDEAS_PER_PAGE"] = 10 * len(PAYLOADS)
     for limit in ["feeds.FEED_SIZE", "roadmap.COLUMN_LIMIT", "staff.TRIAGE_PER_PAGE"]:
-        monkeypatch.setattr(f"ideaboard.{limit}", 10 * len(PAYLOADS))
+        monkeypatch.setattr(f"ideaboard.web.{limit}", 10 * len(PAYLOADS))
     # argon2 is slow on purpose; a sign-up per payload reuses the one test hash instead.
-    monkeypatch.setattr("ideaboard.auth.hash_password", lambda password: password_hash)
+    monkeypatch.setattr("ideaboard.board.accounts.hash_password", lambda password: password_hash)
 
 
 def add_category(staff, token: str, payload: str, check: Checker) -> tuple[str | None, int]:
@@ -219,7 +219,8 @@ def test_reflected_query_parameters_are_inert(app, users, subtests):
 
 
 @pytest.fixture
-def idea(users, category):
+def linked_idea(users, category):
+    """An idea whose body carries SAFE_LINK, as assert_inert expects of every Markdown block."""
     with db.connection_context():
         return create_idea(users["member"], "Free refills", markdown("On every cup."), category.id)
 
@@ -241,9 +242,9 @@ def nul_targets(idea, category) -> list[tuple[str, str | None, str, dict, str]]:
     ]
 
 
-def test_control_characters_are_refused_in_every_field(app, users, idea, category, subtests):
+def test_control_characters_are_refused_in_every_field(app, users, linked_idea, category, subtests):
     """NUL and other controls: a field error (400) wherever text is typed; nothing is saved."""
-    targets = nul_targets(idea, category)
+    targets = nul_targets(linked_idea, category)
     for field, user, url, others, error_id in targets:
         client = app.test_client()
         if user:
@@ -260,7 +261,8 @@ def test_control_characters_are_refused_in_every_field(app, users, idea, categor
     assert len(targets) * len(NUL_PAYLOADS + CONTROL_PAYLOADS) >= 100
 
 
-def test_feeds_survive_control_characters_in_older_rows(app, users, idea, category):
+def test_feeds_survive_control_characters_in_older_rows(app, users, linked_idea, category):
+    idea = linked_idea
     """Rows saved before the forms refused controls: pages stay inert, feeds drop the controls."""
     title, name, note = CONTROL_PAYLOADS[:3]
     with db.connection_context():

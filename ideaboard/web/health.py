@@ -3,9 +3,8 @@
 from flask import Blueprint, Response, current_app, jsonify
 from peewee import PeeweeException
 
-from ideaboard.db import db
-from ideaboard.limits import limiter
-from ideaboard.migrations import LATEST, schema_version
+from ideaboard.board.schema import schema_state
+from ideaboard.web.throttling import limiter
 
 bp = Blueprint("health", __name__)
 
@@ -22,11 +21,9 @@ def _answer(status_code: int, **fields) -> Response:
 @limiter.exempt
 def healthz() -> Response:
     """200 when the database answers at this code's schema or a newer one; 503 otherwise."""
-    db.execute_sql("SELECT 1")
-    version = schema_version()
-    if version == LATEST:
-        return _answer(200, status="ok", database="ok", schema_version=version)
-    if version > LATEST:
+    state = schema_state()
+    version, latest = state.version, state.expected
+    if state.is_ahead:
         # A rolling deploy runs db-upgrade first; the machines still on the previous release
         # must stay in the pool until their turn (migrations only ever add), so say so, but 200.
         return _answer(
@@ -34,15 +31,17 @@ def healthz() -> Response:
             status="ok",
             database="ok",
             schema_version=version,
-            note=f"the schema is ahead of this code's {LATEST}: a newer release is rolling out",
+            note=f"the schema is ahead of this code's {latest}: a newer release is rolling out",
         )
+    if not state.is_behind:
+        return _answer(200, status="ok", database="ok", schema_version=version)
     return _answer(
         503,
         status="error",
         database="ok",
         schema_version=version,
-        expected_schema_version=LATEST,
-        error=f"schema version {version} is behind this code's {LATEST}: run flask db-upgrade",
+        expected_schema_version=latest,
+        error=f"schema version {version} is behind this code's {latest}: run flask db-upgrade",
     )
 
 

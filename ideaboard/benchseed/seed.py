@@ -1,11 +1,11 @@
-"""`flask bench-seed`: fill an empty database with a large, realistic board for load tests."""
+"""Fill an empty database with a large, realistic board for load tests (`flask bench-seed`)."""
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-import click
-
-from ideaboard.benchdata import (
+from ideaboard.benchseed.bulkload import PostgresLoader, SqliteLoader
+from ideaboard.benchseed.plan import (
     BENCH_EMAIL,
     BENCH_PASSWORD,
     BENCH_PASSWORD_HASH,
@@ -13,6 +13,7 @@ from ideaboard.benchdata import (
     EPOCH,
     STAFF_EMAIL,
     TABLES,
+    SeedError,
     column_names,
     comment_rows,
     idea_rows,
@@ -21,8 +22,10 @@ from ideaboard.benchdata import (
     user_rows,
     vote_rows,
 )
-from ideaboard.bulkload import PostgresLoader, SqliteLoader
-from ideaboard.db import create_schema, db, is_sqlite
+from ideaboard.board.categories import ensure_default_categories
+from ideaboard.board.schema import upgrade_schema
+from ideaboard.board.version import bump_version
+from ideaboard.db import db, is_sqlite
 from ideaboard.models import (
     Category,
     Comment,
@@ -31,7 +34,6 @@ from ideaboard.models import (
     User,
     Vote,
 )
-from ideaboard.pagecache import bump_version
 
 
 def _today() -> datetime:
@@ -39,26 +41,7 @@ def _today() -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@click.command("bench-seed")
-@click.option("--ideas", type=click.IntRange(min=10), default=1000, show_default=True)
-@click.option("--votes", type=click.IntRange(min=0), default=10_000, show_default=True)
-@click.option(
-    "--comments",
-    type=click.IntRange(min=DETAIL_COMMENTS),
-    default=2000,
-    show_default=True,
-    help=f"At least {DETAIL_COMMENTS}: one idea gets exactly that many.",
-)
-@click.option("--users", type=click.IntRange(min=2), default=1000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option(
-    "--end",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Newest possible date (UTC). Default: today at midnight.",
-)
-@click.option("--years", type=click.FloatRange(min=0.1), default=4.0, show_default=True)
-def bench_seed_command(
+def seed_board(
     ideas: int,
     votes: int,
     comments: int,
@@ -66,27 +49,24 @@ def bench_seed_command(
     seed: int,
     end: datetime | None,
     years: float,
+    echo: Callable[[str], object] = print,
 ) -> None:
     """Fill an empty board with generated users, ideas, votes, comments and status history."""
-    from ideaboard.demo import ensure_default_categories
-
     started = time.perf_counter()
-    create_schema()
-    ensure_default_categories()
+    upgrade_schema()
     with db.connection_context():
+        ensure_default_categories()
         if User.select().exists() or Idea.select().exists():
-            raise click.ClickException(
+            raise SeedError(
                 "bench-seed fills an empty board, and this database already has users or "
                 "ideas. Point IDEABOARD_DATABASE_URL at a new database."
             )
         categories = [c.id for c in Category.select(Category.id).order_by(Category.id)]
         if ideas <= len(categories):
-            raise click.BadParameter(
-                f"need more ideas than the {len(categories)} categories", param_hint="--ideas"
-            )
+            raise SeedError(f"--ideas: need more ideas than the {len(categories)} categories")
         end_seconds = int(((end or _today()) - EPOCH).total_seconds())
         plan = make_plan(ideas, votes, comments, users, seed, end_seconds, years, categories)
-        click.echo(f"Planned in {time.perf_counter() - started:.1f} s.")
+        echo(f"Planned in {time.perf_counter() - started:.1f} s.")
         rows = {
             User: user_rows(plan, BENCH_PASSWORD_HASH),
             Idea: idea_rows(plan),
@@ -102,14 +82,14 @@ def bench_seed_command(
                 table_started = time.perf_counter()
                 count = loader.load(model._meta.table_name, column_names(model, names), rows[model])
                 elapsed = time.perf_counter() - table_started
-                click.echo(f"  {model._meta.table_name}: {count:,} rows in {elapsed:.1f} s")
-            loader.finish(click.echo)
+                echo(f"  {model._meta.table_name}: {count:,} rows in {elapsed:.1f} s")
+            loader.finish(echo)
         except BaseException:
             loader.abort()
             raise
         bump_version()
     detail_id = plan.detail_index + 1
-    click.echo(
+    echo(
         f"Seeded {ideas:,} ideas, {votes:,} votes, {comments:,} comments and {users:,} users"
         f" in {time.perf_counter() - started:.1f} s.\n"
         f"Log in as {BENCH_EMAIL} (staff: {STAFF_EMAIL}), password {BENCH_PASSWORD}.\n"

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-import click
-
 from ideaboard.models import (
     ACCEPTED,
     ACCEPTED_OR_LATER,
@@ -142,6 +140,10 @@ STAFF_NOTES = {
 STAFF_REPLY = "Thanks for the feedback, we are reading every comment."
 
 
+class SeedError(ValueError):
+    """The asked-for board cannot be made; the message says why."""
+
+
 @dataclass
 class Plan:
     """Everything decided before any row is written: per idea, its counts, status and times."""
@@ -170,7 +172,7 @@ def distribute(total: int, weights: list[float], cap: int) -> list[int]:
     """Split `total` into integers proportional to `weights`, none above `cap`."""
     order = sorted((i for i, w in enumerate(weights) if w > 0), key=lambda i: -weights[i])
     if total > cap * len(order):
-        raise click.ClickException(f"Cannot place {total:,} rows at most {cap:,} per idea.")
+        raise SeedError(f"Cannot place {total:,} rows at most {cap:,} per idea.")
     counts = [0] * len(weights)
     remaining, weight = total, sum(weights[i] for i in order)
     # The heaviest ideas that would get more than the cap get exactly the cap...

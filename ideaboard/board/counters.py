@@ -1,18 +1,15 @@
-"""Operator commands: rebuild the stored counters from the rows, and back up a live SQLite file."""
+"""Each idea's stored vote and comment counts and hot score: moved by writes, rebuilt on demand.
+
+They are stored so that listings sort on an index instead of counting rows; every write that
+adds or removes a vote or a comment moves them in its own transaction (move_counters), and
+rebuild_counters checks them against the rows for operators.
+"""
 
 import math
-import os
-import sqlite3
-import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import click
 
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import hot_sql
-from ideaboard.pagecache import bump_version
 
 # Stored scores are rounded to 6 decimals, in Python or in SQL: they may differ in the last one.
 HOT_TOLERANCE = 1e-5
@@ -42,8 +39,21 @@ WHERE i.id = a.id AND {WRONG}
 """
 # Ids of wrong ideas shown in the report, so someone can look at a few.
 SHOW_IDS = 10
-# SQLite pages copied per backup step (4 MB at the default 4 KB page size).
-BACKUP_STEP_PAGES = 1024
+
+
+def move_counters(idea_id: int, votes: int = 0, comments: int = 0) -> tuple[int, str] | None:
+    """Add to an idea's counters and rescore it, in one statement inside the write's transaction.
+
+    Returns the new vote count and the title, or None when there is no such idea.
+    """
+    p = db.param
+    hot = hot_sql(f"(vote_count + {p})", f"(comment_count + {p})", "created_at")
+    # Plain SQL: on the hottest write path, building the query costs more than running it.
+    return db.execute_sql(
+        f"UPDATE idea SET vote_count = vote_count + {p}, comment_count = comment_count + {p},"
+        f" hot = {hot} WHERE id = {p} RETURNING vote_count, title",
+        [votes, comments, votes, comments, idea_id],
+    ).fetchone()
 
 
 @dataclass
@@ -110,88 +120,3 @@ def rebuild_counters(fix: bool, batch_size: int = 5000) -> Drift:
         if fix and wrong:
             drift.fixed += _fix([row[0] for row in wrong])
     return drift
-
-
-@click.command("rebuild-counters")
-@click.option("--check", is_flag=True, help="Only report; exit with status 1 if anything is off.")
-# At most 10,000: the wrong ideas of a batch are fixed in one statement with a parameter each,
-# and SQLite accepts 32,766 parameters.
-@click.option("--batch-size", type=click.IntRange(1, 10_000), default=5000, show_default=True)
-def rebuild_counters_command(check: bool, batch_size: int) -> None:
-    """Recompute each idea's vote and comment counts and hot score from the rows."""
-    with db.connection_context():
-        drift = rebuild_counters(fix=not check, batch_size=batch_size)
-        if drift.fixed:
-            bump_version()
-    click.echo(drift.summary())
-    if drift.wrong_ids:
-        if check:
-            click.echo("Run without --check to fix them.")
-            raise SystemExit(1)
-        click.echo(f"Fixed {drift.fixed:,} ideas.")
-
-
-def backup_sqlite(
-    source: str,
-    target: str,
-    step_pages: int = BACKUP_STEP_PAGES,
-    progress: Callable[[int, int, int], object] | None = None,
-) -> int:
-    """Copy a live SQLite database to target atomically with SQLite's backup API; return bytes.
-
-    The copy is the database as it was when the backup began, while others keep writing.
-    """
-    directory = os.path.dirname(os.path.abspath(target))
-    handle, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-    )
-    os.close(handle)
-    source_db = sqlite3.connect(source, isolation_level=None)
-    try:
-        # One read transaction across all steps pins a snapshot: without it, every write by
-        # another connection restarts the copy. In WAL mode a reader never blocks writers.
-        source_db.execute("BEGIN")
-        source_db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        target_db = sqlite3.connect(temporary)
-        try:
-            source_db.backup(target_db, pages=step_pages, progress=progress)
-            # A single self-contained file: no -wal beside it to get lost in a copy.
-            target_db.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target_db.close()
-        source_db.execute("COMMIT")
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    finally:
-        source_db.close()
-    directory_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(directory_fd)  # the rename itself survives a crash
-    finally:
-        os.close(directory_fd)
-    return os.path.getsize(target)
-
-
-@click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
-def backup_command(path: str) -> None:
-    """Write a consistent copy of the live SQLite database to PATH (replaced atomically)."""
-    if not is_sqlite():
-        raise click.ClickException(
-            "backup copies SQLite databases. For PostgreSQL use pg_dump, e.g. "
-            '`pg_dump -Fc -f ideaboard.dump "$IDEABOARD_DATABASE_URL"` '
-            "(see docs/OPERATIONS.md, Backups)."
-        )
-    source = db.obj.database
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        raise click.ClickException(f"There is no folder for {path}; create it first.")
-    if os.path.exists(path) and os.path.samefile(path, source):
-        raise click.ClickException("PATH is the live database itself; choose another file.")
-    started = time.perf_counter()
-    size = backup_sqlite(source, path)
-    seconds = time.perf_counter() - started
-    click.echo(f"Backed up {source} to {path}: {size / 1e6:.1f} MB in {seconds:.2f} s.")

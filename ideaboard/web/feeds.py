@@ -6,10 +6,11 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, current_app, make_response, url_for
 from markupsafe import Markup
 
-from ideaboard.listing import idea_query
-from ideaboard.models import ACCEPTED_OR_LATER, Idea, StatusChange, User
-from ideaboard.pagecache import cached_page
+from ideaboard.board.listing import accepted_ideas
+from ideaboard.board.pipeline import latest_notes
+from ideaboard.models import Idea, StatusChange
 from ideaboard.text import render_markdown, xml_safe
+from ideaboard.web.page_cache import cached_page
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -19,34 +20,6 @@ FEED_MAX_AGE = 300
 
 def _aware(moment):
     return moment.replace(tzinfo=UTC)
-
-
-def accepted_query():
-    """Ideas the company said yes to, newest acceptance first; declined ones drop out."""
-    return (
-        idea_query()
-        # accepted_at is set for all of them; saying so lets PostgreSQL skip the NULLs that
-        # come first in a descending index scan instead of filtering them row by row.
-        .where(Idea.status.in_(ACCEPTED_OR_LATER) & Idea.accepted_at.is_null(False))
-        .order_by(Idea.accepted_at.desc(), Idea.id.desc())
-        .limit(FEED_SIZE)
-    )
-
-
-def latest_notes(ideas: list[Idea]) -> dict[int, StatusChange]:
-    """The newest signed status note of each idea, in one query."""
-    if not ideas:
-        return {}
-    changes = (
-        StatusChange.select(StatusChange, User)
-        .join(User)
-        .where(StatusChange.idea.in_([idea.id for idea in ideas]))
-        .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
-    )
-    notes: dict[int, StatusChange] = {}
-    for change in changes:
-        notes.setdefault(change.idea_id, change)
-    return notes
 
 
 def _build_feed(ideas: list[Idea], notes: dict[int, StatusChange], self_url: str) -> FeedGenerator:
@@ -66,6 +39,7 @@ def _build_feed(ideas: list[Idea], notes: dict[int, StatusChange], self_url: str
         feed.updated(_aware(newest))
     # feedgen emits entries in reverse insertion order, so add the oldest first.
     for idea in reversed(ideas):
+        # Without the slug: the entry's id must not change when the title is edited.
         link = url_for("ideas.detail", idea_id=idea.id, _external=True)
         note = notes.get(idea.id)
         # Feed readers render RSS descriptions as HTML: escape the name, sanitize the note.
@@ -90,8 +64,8 @@ def _build_feed(ideas: list[Idea], notes: dict[int, StatusChange], self_url: str
 
 
 def _feed_response(kind: str):
-    ideas = list(accepted_query())
-    notes = latest_notes(ideas)
+    ideas = accepted_ideas(FEED_SIZE)
+    notes = latest_notes([idea.id for idea in ideas])
     feed = _build_feed(ideas, notes, url_for(f"feeds.accepted_{kind}", _external=True))
     response = make_response(
         feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
@@ -100,7 +74,7 @@ def _feed_response(kind: str):
     newest = max((idea.updated_at for idea in ideas), default=None)
     if newest:
         response.last_modified = _aware(newest)
-    # The ETag (a hash of the feed) and the 304 answer come from ideaboard/caching.py.
+    # The ETag (a hash of the feed) and the 304 answer come from web/revalidation.py.
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
     return response

@@ -1,4 +1,4 @@
-"""The status pipeline: the one function that moves an idea and signs the move."""
+"""The status pipeline: the one function that moves an idea and signs the move, and the notes."""
 
 from ideaboard.db import db
 from ideaboard.models import ACCEPTED_OR_LATER, STATUS_LABELS, Idea, StatusChange, User, utcnow
@@ -34,3 +34,29 @@ def change_status(idea: Idea, to_status: str, author: User, note: str) -> Status
         )
     idea.status = to_status
     return record
+
+
+def history_of(idea_id: int) -> list[StatusChange]:
+    """The idea's signed status changes with their authors, oldest first."""
+    return list(
+        StatusChange.select(StatusChange, User)
+        .join(User)
+        .where(StatusChange.idea == idea_id)
+        .order_by(StatusChange.created_at, StatusChange.id)
+    )
+
+
+def latest_notes(idea_ids: list[int]) -> dict[int, StatusChange]:
+    """The newest signed status note of each idea, in one query."""
+    if not idea_ids:
+        return {}
+    changes = (
+        StatusChange.select(StatusChange, User)
+        .join(User)
+        .where(StatusChange.idea.in_(idea_ids))
+        .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+    )
+    notes: dict[int, StatusChange] = {}
+    for change in changes:
+        notes.setdefault(change.idea_id, change)
+    return notes

@@ -14,9 +14,9 @@ from flask import get_template_attribute, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from ideaboard.db import db
-from ideaboard.listing import Page, list_ideas
-from ideaboard.pagecache import remember
+from ideaboard.board.listing import Page, list_ideas
+from ideaboard.board.votes import voted_ids
+from ideaboard.web.page_cache import remember
 
 SLOT = re.compile(r"<!--vote:(\d+)-->")
 # Stands for the viewer's CSRF token in the kept HTML; not something a token can contain.
@@ -56,19 +56,6 @@ def _render(sort: str, status, category_id, per_page: int, after, before) -> Row
 def listing_rows(sort: str, status, category_id, per_page: int, after, before) -> Rows:
     key = f"rows:{sort}:{status}:{category_id}:{per_page}:{after}:{before}"
     return remember(key, lambda: _render(sort, status, category_id, per_page, after, before))
-
-
-def voted_ids(user_id: int, idea_ids: list[int]) -> set[int]:
-    """Which of these ideas the user voted for, in one statement."""
-    if not idea_ids:
-        return set()
-    marks = ", ".join([db.param] * len(idea_ids))
-    # Plain SQL: building this query through the ORM costs more than running it.
-    cursor = db.execute_sql(
-        f"SELECT idea_id FROM vote WHERE user_id = {db.param} AND idea_id IN ({marks})",
-        [user_id, *idea_ids],
-    )
-    return {row[0] for row in cursor}
 
 
 def assemble(rows: Rows, user_id: int | None) -> Markup:

@@ -20,44 +20,9 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, make_response, request, session
-from peewee import Database, SqliteDatabase
 
-from ideaboard.caching import page_etag
-from ideaboard.db import db, is_sqlite
-
-SQLITE_TABLE = "board_version"
-POSTGRES_SEQUENCE = "board_version"
-
-
-def create_version_store(database: Database) -> None:
-    """The board version: a one-row table on SQLite, a sequence on PostgreSQL."""
-    if isinstance(database, SqliteDatabase):
-        database.execute_sql(
-            f"CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} "
-            "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
-        )
-        database.execute_sql(f"INSERT OR IGNORE INTO {SQLITE_TABLE} (id, version) VALUES (1, 1)")
-    else:
-        # nextval() takes no row lock, so concurrent writers never queue behind each other.
-        database.execute_sql(f"CREATE SEQUENCE IF NOT EXISTS {POSTGRES_SEQUENCE}")
-
-
-def current_version() -> int:
-    if is_sqlite():
-        sql = f"SELECT version FROM {SQLITE_TABLE} WHERE id = 1"
-    else:
-        # A new sequence's first nextval() returns its start value without moving last_value;
-        # is_called tells the two states apart.
-        sql = f"SELECT last_value + is_called::int FROM {POSTGRES_SEQUENCE}"
-    return db.execute_sql(sql).fetchone()[0]
-
-
-def bump_version() -> None:
-    """Say that public pages changed; call once the change is committed."""
-    if is_sqlite():
-        db.execute_sql(f"UPDATE {SQLITE_TABLE} SET version = version + 1 WHERE id = 1")
-    else:
-        db.execute_sql(f"SELECT nextval('{POSTGRES_SEQUENCE}')")
+from ideaboard.board.version import bump_version, current_version
+from ideaboard.web.revalidation import page_etag
 
 
 @dataclass

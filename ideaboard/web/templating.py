@@ -1,10 +1,10 @@
 """Template filters and globals: dates, Markdown, status badges, links."""
 
+import re
 from datetime import datetime
 
 from flask import Flask, request, url_for
 
-from ideaboard.ideas import slugify
 from ideaboard.models import STATUS_LABELS, utcnow
 from ideaboard.text import excerpt, render_markdown
 
@@ -35,7 +35,14 @@ def iso_time(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
+def slugify(title: str) -> str:
+    """The readable part of an idea's URL; only the number in front of it counts."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "idea"
+
+
 def idea_url(idea, **kwargs) -> str:
+    """The idea's page (anything with an id and a title); url_for's options pass through."""
     return url_for("ideas.detail", idea_id=idea.id, slug=slugify(idea.title), **kwargs)
 
 

@@ -8,8 +8,8 @@ from flask import Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_login import current_user
 
-from ideaboard.errors import MESSAGES
 from ideaboard.models import normalize_email
+from ideaboard.web.errors import MESSAGES
 
 # A text field people never see; bots that fill in every input give themselves away.
 HONEYPOT_FIELD = "website"

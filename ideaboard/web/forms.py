@@ -13,8 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ideaboard.board.passwords import MAX_LENGTH, MIN_LENGTH, RECOMMENDED_LENGTH, password_problem
 from ideaboard.models import STATUS_LABELS
-from ideaboard.passwords import MAX_LENGTH, MIN_LENGTH, RECOMMENDED_LENGTH, password_problem
 from ideaboard.text import CONTROL_CHARACTERS
 
 TITLE_MAX = 120

@@ -4,8 +4,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ideaboard.db import db
-from ideaboard.request_log import log, request_id
+from ideaboard.db import roll_back_unfinished
+from ideaboard.web.request_log import log, request_id
 
 TITLES = {
     400: "That request did not look right",
@@ -28,7 +28,8 @@ MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """The client asked for JSON (a fetch() from our script, an API client), not a page."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.is_json or best == "application/json"
 
@@ -47,7 +48,7 @@ def render_error(error: HTTPException):
     title = TITLES.get(code, error.name)
     # Quoting this id lets support find the exact traceback in the log.
     rid = request_id()
-    if _wants_json():
+    if wants_json():
         response = jsonify(error=title, message=message, status=code, request_id=rid)
     else:
         response = make_response(
@@ -69,8 +70,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         # Roll back whatever the failed request had started before showing the page.
-        if not db.is_closed() and db.in_transaction():
-            db.rollback()
+        roll_back_unfinished()
         rid = request_id()
         log.exception("Unhandled error on %s %s rid=%s", request.method, request.path, rid)
         return render_error(InternalServerError())

@@ -1,0 +1,62 @@
+"""Accounts: create one, log in with it, change its name, email and password."""
+
+from peewee import IntegrityError
+
+from ideaboard.board.passwords import check_password, hash_password
+from ideaboard.board.sessions import end_other_sessions
+from ideaboard.db import db
+from ideaboard.models import User, normalize_email
+
+# A hash of a random password: checking it costs as much as a real login, so the response
+# time does not tell an attacker whether an email address has an account.
+_DUMMY_HASH = hash_password("not-a-real-password-just-timing")
+
+
+class EmailTaken(ValueError):
+    """Another account already uses this email address."""
+
+
+def create_user(email: str, name: str, password: str, role: str = "member") -> User:
+    """Create an account; raises EmailTaken if the address has one."""
+    try:
+        with db.atomic():
+            return User.create(
+                email=normalize_email(email),
+                name=name.strip(),
+                password_hash=hash_password(password),
+                role=role,
+            )
+    except IntegrityError:
+        raise EmailTaken(email) from None
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account with this email and password, or None, in the same time either way."""
+    user = User.get_or_none(User.email == normalize_email(email))
+    if user is None:
+        check_password(_DUMMY_HASH, password)
+        return None
+    return user if check_password(user.password_hash, password) else None
+
+
+def rename(user_id: int, name: str) -> None:
+    User.update(name=name.strip()).where(User.id == user_id).execute()
+
+
+def change_email(user_id: int, email: str) -> str:
+    """Store a new email address; return it as stored, or raise EmailTaken."""
+    email = normalize_email(email)
+    try:
+        with db.atomic():
+            User.update(email=email).where(User.id == user_id).execute()
+    except IntegrityError:
+        raise EmailTaken(email) from None
+    return email
+
+
+def change_password(user_id: int, password: str, keep_session_key: str | None) -> None:
+    """Store a new password and end every other session of the account (ASVS 3.3.3)."""
+    with db.atomic():
+        User.update(password_hash=hash_password(password)).where(User.id == user_id).execute()
+        # Whoever may know the old password is logged out everywhere else.
+        end_other_sessions(user_id, keep_session_key)

@@ -1,0 +1,51 @@
+"""Ideas: post one, edit one, find one, and who may edit it."""
+
+from datetime import datetime
+
+from ideaboard.board.listing import idea_query
+from ideaboard.db import db
+from ideaboard.models import UNDER_REVIEW, Idea, User, hot_score, utcnow
+
+
+def find_idea(idea_id: int) -> Idea | None:
+    """The idea with its author and category, or None."""
+    return idea_query().where(Idea.id == idea_id).first()
+
+
+def create_idea(
+    author: User,
+    title: str,
+    body: str = "",
+    category_id: int | None = None,
+    created_at: datetime | None = None,
+) -> Idea:
+    """Post a new idea; it starts under review with a hot score from its creation time."""
+    now = created_at or utcnow()
+    with db.atomic():
+        return Idea.create(
+            title=title.strip(),
+            body=body or "",
+            category=category_id or None,
+            author=author.id,
+            created_at=now,
+            updated_at=now,
+            hot=hot_score(0, 0, now),
+        )
+
+
+def edit_idea(idea_id: int, title: str, body: str, category_id: int | None) -> None:
+    Idea.update(
+        title=title.strip(),
+        body=body or "",
+        category=category_id or None,
+        updated_at=utcnow(),
+    ).where(Idea.id == idea_id).execute()
+
+
+def can_edit(idea: Idea, user: User | None) -> bool:
+    """Authors may edit while the idea is under review; staff may always (moderation)."""
+    if user is None:
+        return False
+    if user.is_staff:
+        return True
+    return idea.author_id == user.id and idea.status == UNDER_REVIEW

@@ -1,0 +1,115 @@
+"""Product managers' side: move ideas through the pipeline, triage, manage categories."""
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ideaboard.board.categories import (
+    CategoryNameTaken,
+    find_category,
+    list_categories,
+    save_category,
+)
+from ideaboard.board.listing import triage_page
+from ideaboard.board.pipeline import StatusError, change_status
+from ideaboard.models import STATUS_LABELS
+from ideaboard.web.forms import CategoryForm, StatusForm
+from ideaboard.web.idea_page import get_idea_or_404, render_idea_page
+from ideaboard.web.login import staff_required
+from ideaboard.web.templating import idea_url
+
+bp = Blueprint("staff", __name__)
+
+TRIAGE_PER_PAGE = 50
+
+
+@bp.route("/ideas/<id:idea_id>/status", methods=["POST"])
+@staff_required
+def set_status(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = StatusForm()
+    if form.validate():
+        try:
+            change_status(idea, form.status.data, current_user, form.note.data)
+        except StatusError as error:
+            form.status.errors = [str(error)]
+        else:
+            flash(
+                f"Status changed to “{STATUS_LABELS[form.status.data]}”. Your note is public.",
+                "success",
+            )
+            return redirect(idea_url(idea, _anchor="history"))
+    return render_idea_page(idea, status_form=form, status=400)
+
+
+@bp.route("/staff/triage")
+@staff_required
+def triage():
+    """Ideas nobody has answered yet, oldest first, so none waits forever."""
+    page = triage_page(
+        TRIAGE_PER_PAGE, after=request.args.get("after"), before=request.args.get("before")
+    )
+    return render_template("staff/triage.html", page=page)
+
+
+def _save_category(
+    form: CategoryForm, category_id: int | None, taken: str, done: Callable[[str], str]
+):
+    """Add or rename; on success back to the list, else None with the error on the field."""
+    if not form.validate():
+        return None
+    try:
+        name = save_category(form.name.data, category_id)
+    except CategoryNameTaken:
+        form.name.errors.append(taken)
+        return None
+    flash(done(name), "success")
+    return redirect(url_for("staff.categories"))
+
+
+def _categories_page(
+    form: CategoryForm, rename_form: CategoryForm | None = None, rename_id: int | None = None
+):
+    status = 400 if form.errors or (rename_form and rename_form.errors) else 200
+    return render_template(
+        "staff/categories.html",
+        form=form,
+        rename_form=rename_form,
+        rename_id=rename_id,
+        categories=list_categories(),
+    ), status
+
+
+@bp.route("/staff/categories", methods=["GET", "POST"])
+@staff_required
+def categories():
+    form = CategoryForm()
+    if request.method == "POST":
+        saved = _save_category(
+            form,
+            None,
+            "A category with this name already exists.",
+            lambda name: f"Category “{name}” added.",
+        )
+        if saved:
+            return saved
+    return _categories_page(form)
+
+
+@bp.route("/staff/categories/<id:category_id>", methods=["POST"])
+@staff_required
+def rename_category(category_id: int):
+    category = find_category(category_id)
+    if category is None:
+        abort(404, description="There is no such category.")
+    form = CategoryForm()
+    saved = _save_category(
+        form,
+        category.id,
+        "Another category already has that name.",
+        lambda name: f"Renamed “{category.name}” to “{name}”.",
+    )
+    return saved or _categories_page(
+        CategoryForm(formdata=None), rename_form=form, rename_id=category.id
+    )

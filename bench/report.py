@@ -62,12 +62,12 @@ def render(results: list[dict]) -> str:
         "category, four years of dates); `/ (hot), logged in` and the vote POSTs use the "
         "bench account's session; the others are anonymous. Vote POSTs alternate "
         "vote=1 / vote=0 over the 40 hottest ideas with `Accept: application/json`.",
-        "- Page cache (ideaboard/pagecache.py): wrk asks for one URL over and over with no "
+        "- Page cache (ideaboard/web/page_cache.py): wrk asks for one URL over and over with no "
         "writes in between, so anonymous rows are served from the page cache, its best case. "
         "Rows marked *page cache off* are the same requests to a server started with "
         "`IDEABOARD_PAGE_CACHE_SECONDS=0`: every request renders the page, as the first "
         "visitor after a write pays. Signed-in pages are never cached whole; their idea rows "
-        "are (ideaboard/idea_rows.py).",
+        "are (ideaboard/web/listing_rows.py).",
         "",
     ]
     for result in results:

@@ -6,7 +6,6 @@ and says what happened; none holds a rule of its own.
 
 import os
 import time
-from datetime import datetime
 
 import click
 from flask import Flask
@@ -142,18 +141,10 @@ def backup_command(path: str) -> None:
     help="Newest possible date (UTC). Default: today at midnight.",
 )
 @click.option("--years", type=click.FloatRange(min=0.1), default=4.0, show_default=True)
-def bench_seed_command(
-    ideas: int,
-    votes: int,
-    comments: int,
-    users: int,
-    seed: int,
-    end: datetime | None,
-    years: float,
-) -> None:
+def bench_seed_command(**options) -> None:
     """Fill an empty board with generated users, ideas, votes, comments and status history."""
     try:
-        seed_board(ideas, votes, comments, users, seed, end, years, echo=click.echo)
+        seed_board(**options, echo=click.echo)
     except (SeedError, SchemaError) as error:
         raise click.ClickException(str(error)) from None
 

@@ -51,7 +51,7 @@ def load_config(instance_path: str) -> dict:
         # CSRF tokens live as long as the session, so a form left open for hours still posts.
         "WTF_CSRF_TIME_LIMIT": None,
         # Pages for visitors without a session are kept this long at most (0: not at all),
-        # and dropped at once when anything on the board changes (ideaboard/pagecache.py).
+        # and dropped at once when anything on the board changes (ideaboard/web/page_cache.py).
         "PAGE_CACHE_SECONDS": float(env("IDEABOARD_PAGE_CACHE_SECONDS", "30")),
         "PAGE_CACHE_ENTRIES": int(env("IDEABOARD_PAGE_CACHE_ENTRIES", "500")),
         # Throttling (Flask-Limiter). memory:// counts per process: use redis:// with several

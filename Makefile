@@ -17,10 +17,14 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-## Serve at http://127.0.0.1:8000 on SQLite in instance/ (DEMO=1 adds demo ideas).
+## Serve at http://127.0.0.1:8000 on SQLite in instance/ (DEMO=1 adds demo ideas), with the
+## background worker that sends mail (to instance/mail/*.eml until IDEABOARD_SMTP_URL is set).
+## Ctrl-C stops both.
 run: $(VENV)/.runtime
 	$(BIN)/flask --app ideaboard init-db
 	$(if $(DEMO),$(BIN)/flask --app ideaboard seed-demo)
+	@trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/flask --app ideaboard worker & worker=$$!; \
 	$(BIN)/gunicorn --config python:ideaboard.gunicorn_conf wsgi:app
 
 # axe-core and vnu-jar for the browser tests (see .ci/run on --ignore-scripts).

@@ -19,6 +19,7 @@ from ideaboard.web import (
     ideas,
     login,
     page_cache,
+    recovery,
     request_log,
     revalidation,
     roadmap,
@@ -28,7 +29,7 @@ from ideaboard.web import (
     throttling,
 )
 
-BLUEPRINTS = (auth, account, ideas, staff, roadmap, feeds, health)
+BLUEPRINTS = (auth, recovery, account, ideas, staff, roadmap, feeds, health)
 
 csrf = CSRFProtect()
 

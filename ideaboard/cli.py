@@ -5,22 +5,29 @@ and says what happened; none holds a rule of its own.
 """
 
 import os
+import signal
+import threading
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from ideaboard.benchseed.plan import DETAIL_COMMENTS, SeedError
 from ideaboard.benchseed.seed import seed_board
-from ideaboard.board.accounts import EmailTaken, create_user
+from ideaboard.board.accounts import EmailTaken, create_user, find_user
 from ideaboard.board.backup import backup_sqlite
 from ideaboard.board.categories import ensure_default_categories
 from ideaboard.board.counters import rebuild_counters
 from ideaboard.board.demo import DEMO_STAFF, seed_demo
+from ideaboard.board.mail import mail_settings
 from ideaboard.board.passwords import password_problem
+from ideaboard.board.recovery import request_password_reset, reset_password_path
 from ideaboard.board.schema import upgrade_schema
 from ideaboard.board.version import bump_version
+from ideaboard.board.worker import run, run_once
 from ideaboard.db import db, is_sqlite
+from ideaboard.mailer import transport_for
 from ideaboard.migrations import SchemaError
 from ideaboard.models import ROLES
 
@@ -65,7 +72,7 @@ def create_user_command(email: str, name: str, password: str, role: str) -> None
         raise click.BadParameter(problem, param_hint="--password")
     try:
         with db.connection_context():
-            user = create_user(email, name, password, role)
+            user = create_user(email, name, password, role, verified=True)
     except EmailTaken:
         raise click.ClickException(f"An account with the email {email} already exists.") from None
     click.echo(f"Created {user.role} {user.name} <{user.email}> (id {user.id}).")
@@ -149,6 +156,43 @@ def bench_seed_command(**options) -> None:
         raise click.ClickException(str(error)) from None
 
 
+def _settings_and_transport():
+    config = current_app.config
+    settings = mail_settings(config)
+    return settings, lambda: transport_for(config["SMTP_URL"], config["MAIL_FOLDER"])
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
+def worker_command(once: bool) -> None:
+    """Send mail and do all other deferred work; runs until stopped (Ctrl-C or SIGTERM)."""
+    settings, make_transport = _settings_and_transport()
+    if once:
+        click.echo(run_once(make_transport(), settings).summary())
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run(make_transport, settings, current_app.config["WORKER_INTERVAL"], stop)
+
+
+@click.command("reset-password")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--send", is_flag=True, help="Also mail the link to the account's address.")
+def reset_password_command(email: str, send: bool) -> None:
+    """Print a one-time link (valid for an hour) that sets a new password for an account."""
+    settings = mail_settings(current_app.config)
+    with db.connection_context():
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"There is no account with the email {email}.")
+        if send:
+            request_password_reset(user.email, settings)
+        click.echo(settings.link(reset_password_path(user, settings)))
+
+
 COMMANDS = (
     init_db_command,
     db_upgrade_command,
@@ -157,6 +201,8 @@ COMMANDS = (
     rebuild_counters_command,
     backup_command,
     bench_seed_command,
+    worker_command,
+    reset_password_command,
 )
 
 

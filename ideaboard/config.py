@@ -29,6 +29,9 @@ RATE_LIMITS = {
     "RATELIMIT_COMMENT_PER_ACCOUNT": "20 per 10 minutes; 200 per day",
     "RATELIMIT_VOTE_PER_IP": "300 per 10 minutes",
     "RATELIMIT_VOTE_PER_ACCOUNT": "120 per 10 minutes",
+    # "Forgot your password?" and "send the link again": each sends a mail.
+    "RATELIMIT_MAIL_PER_IP": "10 per hour; 30 per day",
+    "RATELIMIT_MAIL_PER_ACCOUNT": "3 per hour; 10 per day",
 }
 
 
@@ -54,6 +57,14 @@ def load_config(instance_path: str) -> dict:
         # and dropped at once when anything on the board changes (ideaboard/web/page_cache.py).
         "PAGE_CACHE_SECONDS": float(env("IDEABOARD_PAGE_CACHE_SECONDS", "30")),
         "PAGE_CACHE_ENTRIES": int(env("IDEABOARD_PAGE_CACHE_ENTRIES", "500")),
+        # Mail: with no SMTP server, each mail becomes an .eml file in instance/mail/.
+        "SMTP_URL": env("IDEABOARD_SMTP_URL", ""),
+        "MAIL_FROM": env("IDEABOARD_MAIL_FROM", "ideas@localhost"),
+        "MAIL_FOLDER": os.path.join(instance_path, "mail"),
+        # The public address of the board: links in mail start with it.
+        "BASE_URL": env("IDEABOARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # The background worker looks for due work this often when idle (seconds).
+        "WORKER_INTERVAL": float(env("IDEABOARD_WORKER_INTERVAL", "5")),
         # Throttling (Flask-Limiter). memory:// counts per process: use redis:// with several
         # workers or machines so they share one count.
         "RATELIMIT_ENABLED": env("IDEABOARD_RATELIMIT_ENABLED", "1") != "0",

@@ -10,7 +10,15 @@ VERSIONS; describe new tables with frozen copies, not the models, which keep cha
 
 from types import SimpleNamespace
 
-from peewee import CharField, Database, DateTimeField, DoubleField, ForeignKeyField
+from peewee import (
+    CharField,
+    Database,
+    DateTimeField,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrations import Migration, Runner
 from playhouse.schema_diff import diff_models
@@ -82,7 +90,38 @@ def v5(migrator: SchemaMigrator, database: Database) -> None:
     create_version_store(database)
 
 
-VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5}
+def v6(migrator: SchemaMigrator, database: Database) -> None:
+    """Mail: the outbox table, and whether each account's email address is verified."""
+
+    class User(database.Model):
+        class Meta:
+            table_name = "user"
+
+    class OutgoingMail(database.Model):
+        message_id = CharField(max_length=200, unique=True)
+        kind = CharField(max_length=30)
+        user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+        to_address = CharField(max_length=254)
+        subject = CharField(max_length=200)
+        text_body = TextField()
+        html_body = TextField()
+        unsubscribe_url = TextField(null=True)
+        status = CharField(max_length=10)
+        attempts = IntegerField()
+        next_attempt_at = DateTimeField()
+        last_error = TextField()
+        created_at = DateTimeField()
+        sent_at = DateTimeField(null=True)
+
+        class Meta:
+            table_name = "outgoingmail"
+            indexes = ((("status", "next_attempt_at"), False),)
+
+    database.create_tables([OutgoingMail], safe=True)
+    migrator.migrate(migrator.add_column("user", "email_verified_at", DateTimeField(null=True)))
+
+
+VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6}
 LATEST = max(VERSIONS)
 
 

@@ -91,6 +91,8 @@ class User(BaseModel):
     password_hash = CharField(max_length=255)
     role = CharField(max_length=10, default="member")
     created_at = DateTimeField(default=utcnow)
+    # Set when the owner opened the link mailed to this address; cleared when it changes.
+    email_verified_at = DateTimeField(null=True)
 
     @property
     def is_staff(self) -> bool:
@@ -185,4 +187,37 @@ class StatusChange(BaseModel):
         constraints = [SQL("CHECK (from_status <> to_status)")]
 
 
-ALL_MODELS = [User, UserSession, Category, Idea, Vote, Comment, StatusChange]
+# Outgoing mail moves from pending to sent, or to failed once every retry is used up.
+MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
+
+
+class OutgoingMail(BaseModel):
+    """The outbox: a mail is written here in the transaction of the action that causes it.
+
+    The worker claims due rows by pushing next_attempt_at past a lease: a worker that dies
+    mid-send leaves the row due again after the lease, to be sent with the same Message-ID.
+    """
+
+    id = AutoField()
+    message_id = CharField(max_length=200, unique=True)
+    kind = CharField(max_length=30)
+    user = ForeignKeyField(User, backref="mails", null=True, on_delete="SET NULL")
+    to_address = CharField(max_length=254)
+    subject = CharField(max_length=200)
+    text_body = TextField()
+    html_body = TextField()
+    # The one-click unsubscribe link (RFC 8058), when the mail is one a person can stop.
+    unsubscribe_url = TextField(null=True)
+    status = CharField(max_length=10, default=MAIL_PENDING)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        # The worker reads the due pending rows in order of their time.
+        indexes = ((("status", "next_attempt_at"), False),)
+
+
+ALL_MODELS = [User, UserSession, Category, Idea, Vote, Comment, StatusChange, OutgoingMail]

@@ -34,9 +34,9 @@ def seed_demo() -> bool:
     if User.select().where(User.email == DEMO_STAFF[0]).exists():
         return False
     rng = random.Random(7)
-    pm = create_user(DEMO_STAFF[0], "Priya (Product)", DEMO_STAFF[1], "staff")
+    pm = create_user(DEMO_STAFF[0], "Priya (Product)", DEMO_STAFF[1], "staff", verified=True)
     customers = [
-        create_user(f"customer{n}@example.com", name, "demo-password", "member")
+        create_user(f"customer{n}@example.com", name, "demo-password", verified=True)
         for n, name in enumerate(["Alex", "Sam", "Jordan", "Robin", "Kim"], start=1)
     ]
     categories = {c.name: c for c in Category.select()}

@@ -1,9 +1,10 @@
 """The signed-in user's own account: display name, email and password."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ideaboard.board import accounts
+from ideaboard.board.mail import mail_settings
 from ideaboard.board.passwords import check_password
 from ideaboard.web.forms import EmailForm, NameForm, PasswordForm
 from ideaboard.web.throttling import throttle
@@ -66,11 +67,16 @@ def change_email():
     form = EmailForm()
     if _confirmed(form):
         try:
-            email = accounts.change_email(current_user.id, form.email.data)
+            email = accounts.change_email(
+                current_user.id, form.email.data, mail_settings(current_app.config)
+            )
         except accounts.EmailTaken:
             form.email.errors.append("Another account already uses this email.")
         else:
-            return _done(f"Your email is now {email}. Use it the next time you log in.")
+            return _done(
+                f"Your email is now {email}. Use it the next time you log in, and open the link"
+                " we sent there to confirm it."
+            )
     return _page(400, email_form=form)
 
 

@@ -1,9 +1,10 @@
 """Register, log in, log out."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ideaboard.board.accounts import EmailTaken, authenticate, create_user
+from ideaboard.board.accounts import EmailTaken, authenticate, register as sign_up
+from ideaboard.board.mail import mail_settings
 from ideaboard.web.forms import LoginForm, RegisterForm
 from ideaboard.web.login import log_in, log_out, next_url
 from ideaboard.web.throttling import check_honeypot, throttle
@@ -21,12 +22,21 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.name.data, form.password.data)
+            user = sign_up(
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                mail_settings(current_app.config),
+            )
         except EmailTaken:
             form.email.errors.append("An account with this email already exists. Log in?")
         else:
             log_in(user)
-            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            flash(
+                f"Welcome, {user.name}! Your account is ready. To get news of your ideas by mail,"
+                f" open the link we sent to {user.email}.",
+                "success",
+            )
             return redirect(next_url())
     status = 400 if form.errors else 200
     return render_template("auth/register.html", form=form, next=request.args.get("next")), status

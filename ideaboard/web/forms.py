@@ -135,6 +135,20 @@ class LoginForm(Form):
     remember = BooleanField("Keep me signed in for 30 days")
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        "Email",
+        description="The address of your account. We mail it a link to choose a new password.",
+        filters=[_strip],
+        validators=[DataRequired(), Email(), Length(max=254), _no_controls],
+    )
+
+
+class ResetPasswordForm(Form):
+    password = _new_password_field("New password")
+    confirm = _confirm_field()
+
+
 class IdeaForm(Form):
     title = StringField(
         "Title",

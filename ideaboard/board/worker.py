@@ -1,0 +1,60 @@
+"""The background worker: everything that is done after a request has answered.
+
+Today that is sending the outbox; notifications and digests will join it here. `run_once`
+does what is due now; `run` repeats it until told to stop. Both are safe to run on several
+machines at once (see board/outbox.py).
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ideaboard.board.mail import MailSettings
+from ideaboard.board.outbox import Delivery, deliver_due
+from ideaboard.db import db
+
+log = logging.getLogger("ideaboard.worker")
+
+
+@dataclass
+class Round:
+    mail: Delivery
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.mail.sent or self.mail.retried or self.mail.failed)
+
+    def summary(self) -> str:
+        m = self.mail
+        return f"mail: {m.sent} sent, {m.retried} to retry, {m.failed} given up"
+
+
+def run_once(transport, settings: MailSettings, now: datetime | None = None) -> Round:
+    """Do all the work that is due now, on a connection of its own."""
+    with db.connection_context():
+        return Round(mail=deliver_due(transport, settings, now))
+
+
+def run(
+    make_transport: Callable[[], object],
+    settings: MailSettings,
+    interval: float,
+    stop: threading.Event,
+) -> None:
+    """Work until `stop` is set; after an idle round, wait `interval` seconds."""
+    log.info("worker started: looking for due work every %.0f s when idle", interval)
+    while not stop.is_set():
+        try:
+            done = run_once(make_transport(), settings)
+        except Exception:
+            # A database that is down for a moment must not end the worker.
+            log.exception("worker round failed; trying again in %.0f s", interval)
+            stop.wait(interval)
+            continue
+        if done.busy:
+            log.info("worker round: %s", done.summary())
+        else:
+            stop.wait(interval)
+    log.info("worker stopped")

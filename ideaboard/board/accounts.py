@@ -38,7 +38,7 @@ def create_user(
         raise EmailTaken(email) from None
 
 
-def register(email: str, name: str, password: str, settings: MailSettings) -> User:
+def sign_up(email: str, name: str, password: str, settings: MailSettings) -> User:
     """Sign up: the account, and the mail that confirms its address, in one transaction."""
     with db.atomic():
         user = create_user(email, name, password)

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ideaboard.board.accounts import EmailTaken, authenticate, register as sign_up
+from ideaboard.board.accounts import EmailTaken, authenticate, sign_up
 from ideaboard.board.mail import mail_settings
 from ideaboard.web.forms import LoginForm, RegisterForm
 from ideaboard.web.login import log_in, log_out, next_url

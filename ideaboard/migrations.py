@@ -11,6 +11,7 @@ VERSIONS; describe new tables with frozen copies, not the models, which keep cha
 from types import SimpleNamespace
 
 from peewee import (
+    BooleanField,
     CharField,
     Database,
     DateTimeField,
@@ -82,7 +83,15 @@ def v4(migrator: SchemaMigrator, database: Database) -> None:
     for index in diff_models(database, ALL_MODELS).drop_indexes:
         migrator.migrate(migrator.drop_index(index.table, index.name))
     for model in ALL_MODELS:
-        model._schema.create_indexes(safe=True)
+        table = model._meta.table_name
+        if table not in V1_TABLES:
+            continue
+        # Never an index over a column that does not exist yet: SQLite would read the quoted
+        # name as a string and index that constant.
+        present = {column.name for column in database.get_columns(table)}
+        for index in model._meta.fields_to_index():
+            if {field.column_name for field in index._expressions} <= present:
+                database.execute(model._schema._create_index(index, safe=True))
 
 
 def v5(migrator: SchemaMigrator, database: Database) -> None:
@@ -121,7 +130,98 @@ def v6(migrator: SchemaMigrator, database: Database) -> None:
     migrator.migrate(migrator.add_column("user", "email_verified_at", DateTimeField(null=True)))
 
 
-VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6}
+def v7(migrator: SchemaMigrator, database: Database) -> None:
+    """Closing the loop: follows, events and notifications, the changelog, profiles and each
+    person's choices of what to follow and what to get by mail."""
+
+    def table(name: str):
+        class Frozen(database.Model):
+            class Meta:
+                table_name = name
+
+        return Frozen
+
+    # Names unlike the fields': a class body cannot see a function's local of its own field's name.
+    user_table, idea_table = table("user"), table("idea")
+    status_change_table, comment_table = table("statuschange"), table("comment")
+
+    class Follow(database.Model):
+        user = ForeignKeyField(user_table, on_delete="CASCADE")
+        idea = ForeignKeyField(idea_table, on_delete="CASCADE")
+        active = BooleanField()
+        reason = CharField(max_length=10)
+        created_at = DateTimeField()
+
+        class Meta:
+            table_name = "follow"
+            indexes = ((("idea", "user"), True), (("user", "created_at"), False))
+
+    class ChangelogPost(database.Model):
+        author = ForeignKeyField(user_table, on_delete="CASCADE")
+        title = CharField(max_length=120)
+        body = TextField()
+        created_at = DateTimeField()
+
+        class Meta:
+            table_name = "changelogpost"
+            indexes = ((("created_at", "id"), False),)
+
+    class ChangelogIdea(database.Model):
+        post = ForeignKeyField(ChangelogPost, on_delete="CASCADE")
+        idea = ForeignKeyField(idea_table, on_delete="CASCADE")
+
+        class Meta:
+            table_name = "changelogidea"
+            indexes = ((("post", "idea"), True), (("idea",), False))
+
+    class Event(database.Model):
+        kind = CharField(max_length=20)
+        idea = ForeignKeyField(idea_table, on_delete="CASCADE")
+        actor = ForeignKeyField(user_table, null=True, on_delete="SET NULL")
+        status_change = ForeignKeyField(status_change_table, null=True, on_delete="CASCADE")
+        comment = ForeignKeyField(comment_table, null=True, on_delete="CASCADE")
+        changelog_post = ForeignKeyField(ChangelogPost, null=True, on_delete="CASCADE")
+        created_at = DateTimeField()
+        done_at = DateTimeField(null=True)
+
+        class Meta:
+            table_name = "event"
+            indexes = ((("done_at", "id"), False),)
+
+    class Notification(database.Model):
+        user = ForeignKeyField(user_table, on_delete="CASCADE")
+        event = ForeignKeyField(Event, on_delete="CASCADE")
+        created_at = DateTimeField()
+        read_at = DateTimeField(null=True)
+        mailed_at = DateTimeField(null=True)
+
+        class Meta:
+            table_name = "notification"
+            indexes = (
+                (("event", "user"), True),
+                (("user", "id"), False),
+                (("user", "read_at"), False),
+            )
+
+    database.create_tables([Follow, ChangelogPost, ChangelogIdea, Event, Notification], safe=True)
+    columns = {
+        "bio": TextField(default=""),
+        "deleted_at": DateTimeField(null=True),
+        "follow_own": BooleanField(default=True),
+        "follow_voted": BooleanField(default=True),
+        "follow_commented": BooleanField(default=True),
+        "mail_status": CharField(max_length=10, default="instant"),
+        "mail_answers": CharField(max_length=10, default="instant"),
+        "mail_comments": CharField(max_length=10, default="daily"),
+        "mail_changelog": CharField(max_length=10, default="instant"),
+        "last_digest_at": DateTimeField(null=True),
+        "feed_token": CharField(max_length=64, null=True),
+    }
+    migrator.migrate(*(migrator.add_column("user", name, f) for name, f in columns.items()))
+    migrator.migrate(migrator.add_index("user", ("feed_token",), unique=True))
+
+
+VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7}
 LATEST = max(VERSIONS)
 
 

@@ -45,6 +45,17 @@ ACCEPTED_OR_LATER = (ACCEPTED, IN_PROGRESS, LAUNCHED)
 
 ROLES = ("member", "staff", "admin")
 
+# How news of followed ideas reaches a person by mail, per kind of news.
+INSTANT, DAILY, NEVER = "instant", "daily", "never"
+MAIL_MODES = (INSTANT, DAILY, NEVER)
+# What happened to an idea someone follows (Event.kind).
+EVENT_STATUS, EVENT_ANSWER, EVENT_COMMENT, EVENT_CHANGELOG = (
+    "status_change",
+    "official_answer",
+    "comment",
+    "changelog",
+)
+
 # One factor of ten in engagement is worth this many seconds of freshness in the hot sort.
 HOT_TIMESCALE_SECONDS = 7 * 24 * 3600
 
@@ -93,6 +104,21 @@ class User(BaseModel):
     created_at = DateTimeField(default=utcnow)
     # Set when the owner opened the link mailed to this address; cleared when it changes.
     email_verified_at = DateTimeField(null=True)
+    bio = TextField(default="")
+    # Set when the owner deleted the account and chose to leave their ideas as "deleted user".
+    deleted_at = DateTimeField(null=True)
+    # Ideas followed without asking: one's own, those one voted for, those one commented on.
+    follow_own = BooleanField(default=True)
+    follow_voted = BooleanField(default=True)
+    follow_commented = BooleanField(default=True)
+    # Mail for each kind of news: INSTANT, DAILY (in one digest) or NEVER.
+    mail_status = CharField(max_length=10, default=INSTANT)
+    mail_answers = CharField(max_length=10, default=INSTANT)
+    mail_comments = CharField(max_length=10, default=DAILY)
+    mail_changelog = CharField(max_length=10, default=INSTANT)
+    last_digest_at = DateTimeField(null=True)
+    # The secret in the address of this person's private feed of followed ideas (None: off).
+    feed_token = CharField(max_length=64, null=True, unique=True)
 
     @property
     def is_staff(self) -> bool:
@@ -187,6 +213,74 @@ class StatusChange(BaseModel):
         constraints = [SQL("CHECK (from_status <> to_status)")]
 
 
+class Follow(BaseModel):
+    """Who hears about an idea. An unfollow keeps the row, inactive, so that voting or
+    commenting later does not follow the idea again behind the person's back."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="follows", on_delete="CASCADE")
+    idea = ForeignKeyField(Idea, backref="follows", on_delete="CASCADE")
+    active = BooleanField(default=True)
+    reason = CharField(max_length=10)  # own, voted, commented, asked
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("idea", "user"), True), (("user", "created_at"), False))
+
+
+class ChangelogPost(BaseModel):
+    """A release note from the team, naming the ideas it delivers."""
+
+    id = AutoField()
+    author = ForeignKeyField(User, backref="changelog_posts", on_delete="CASCADE")
+    title = CharField(max_length=120)
+    body = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("created_at", "id"), False),)
+
+
+class ChangelogIdea(BaseModel):
+    id = AutoField()
+    post = ForeignKeyField(ChangelogPost, backref="links", on_delete="CASCADE")
+    idea = ForeignKeyField(Idea, backref="changelog_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("post", "idea"), True), (("idea",), False))
+
+
+class Event(BaseModel):
+    """Something happened to an idea; written with the change, fanned out by the worker."""
+
+    id = AutoField()
+    kind = CharField(max_length=20)
+    idea = ForeignKeyField(Idea, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, backref="events", null=True, on_delete="SET NULL")
+    status_change = ForeignKeyField(StatusChange, null=True, on_delete="CASCADE")
+    comment = ForeignKeyField(Comment, null=True, on_delete="CASCADE")
+    changelog_post = ForeignKeyField(ChangelogPost, null=True, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    # Set once every follower has its notification.
+    done_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("done_at", "id"), False),)
+
+
+class Notification(BaseModel):
+    id = AutoField()
+    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    event = ForeignKeyField(Event, backref="notifications", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+    # Set when a digest carried it (instant mail is its own outbox row).
+    mailed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("event", "user"), True), (("user", "id"), False), (("user", "read_at"), False))
+
+
 # Outgoing mail moves from pending to sent, or to failed once every retry is used up.
 MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
 
@@ -220,4 +314,18 @@ class OutgoingMail(BaseModel):
         indexes = ((("status", "next_attempt_at"), False),)
 
 
-ALL_MODELS = [User, UserSession, Category, Idea, Vote, Comment, StatusChange, OutgoingMail]
+ALL_MODELS = [
+    User,
+    UserSession,
+    Category,
+    Idea,
+    Vote,
+    Comment,
+    StatusChange,
+    Follow,
+    ChangelogPost,
+    ChangelogIdea,
+    Event,
+    Notification,
+    OutgoingMail,
+]

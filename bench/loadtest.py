@@ -25,7 +25,7 @@ from pathlib import Path
 
 from boards import Size, now, prepare, query
 from client import Browser, Endpoint, deep_page, measure, run_wrk
-from report import render
+from report import kept_sections, render
 from serve import ROOT, Server, log, machine, worker_rss
 
 BENCH = ROOT / "bench"
@@ -40,6 +40,7 @@ UNCACHED = {
     "/ideas/<id> (50 comments)",
     "/roadmap",
     "RSS feed",
+    "/listening",
 }
 
 
@@ -75,6 +76,7 @@ def endpoints(browser: Browser, url: str, csrf: str, cookie: str) -> list[Endpoi
         Endpoint("vote POST (JSON)", "vote", "/", session, vote_ideas=hot, csrf=csrf),
         Endpoint("/roadmap", "roadmap", "/roadmap"),
         *feeds,
+        Endpoint("/listening", "listening", "/listening"),
     ]
 
 
@@ -185,7 +187,9 @@ def main() -> int:
     # The report shows the latest result of every database and size measured on this machine.
     results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     results.sort(key=lambda r: (r["size"]["ideas"], r["size"]["votes"], r["db"] != "sqlite"))
-    Path(args.report).write_text(render(results))
+    report = Path(args.report)
+    kept = kept_sections(report.read_text()) if report.exists() else ""
+    report.write_text(render(results) + kept)
     log(f"\nWrote {args.report}")
     return 0
 

@@ -1,11 +1,16 @@
 """docs/PERFORMANCE.md from saved results, with the issue's targets checked."""
 
+import re
+
 # Targets from the issue, checked for the two reference sizes.
 HOME_RATIO, VOTE_RATIO, SMALL_P95_MS, LARGE_P95_MS = 0.6, 0.5, 25.0, 50.0
 SMALL = (100_000, 1_000_000)
 # Rows measured on other servers: the baselines, and the app with its page cache off.
 SEPARATE = ("baseline", "uncached")
 LARGE = (1_000_000, 10_000_000)
+# /listening reads counts kept as things happen, never the ideas: p95 under 50 ms at any size,
+# rendered (page cache off) as much as cached.
+LISTENING, LISTENING_P95_MS = "/listening", 50.0
 
 
 def targets(result: dict) -> list[tuple[str, bool]]:
@@ -22,6 +27,8 @@ def targets(result: dict) -> list[tuple[str, bool]]:
         checks.append((text, row["p95_ms"] < goal))
 
     for row in result["rows"]:
+        if row["name"].startswith(LISTENING):
+            p95(row, LISTENING_P95_MS)
         if row["kind"] in SEPARATE:
             continue
         if size == SMALL:
@@ -115,3 +122,10 @@ def render(results: list[dict]) -> str:
             lines += [f"- {'met' if ok else '**missed**'}: {text}" for text, ok in checks]
             lines.append("")
     return "\n".join(lines)
+
+
+def kept_sections(old_report: str) -> str:
+    """Sections other benchmark scripts wrote into the report (bench/notify.py …), kept as they
+    are when this script rewrites the rest."""
+    found = re.finditer(r"<!-- section:(\w+).*?<!-- /section:\1 -->\n", old_report, re.S)
+    return "".join("\n" + match.group(0) for match in found)

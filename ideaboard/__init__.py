@@ -13,12 +13,16 @@ from ideaboard.web import (
     account,
     assets,
     auth,
+    changelog,
     errors,
     feeds,
     health,
     ideas,
+    listening,
     login,
+    notifications,
     page_cache,
+    people,
     recovery,
     request_log,
     revalidation,
@@ -29,7 +33,20 @@ from ideaboard.web import (
     throttling,
 )
 
-BLUEPRINTS = (auth, recovery, account, ideas, staff, roadmap, feeds, health)
+BLUEPRINTS = (
+    auth,
+    recovery,
+    account,
+    ideas,
+    people,
+    notifications,
+    staff,
+    roadmap,
+    changelog,
+    listening,
+    feeds,
+    health,
+)
 
 csrf = CSRFProtect()
 
@@ -63,6 +80,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(connect_if_closed)
     app.teardown_request(lambda exc: close_if_open())
     csrf.init_app(app)
+    # One-click unsubscribe (RFC 8058) posts with no cookie and no form token: its signed
+    # link is the proof.
+    csrf.exempt("ideaboard.web.notifications.unsubscribe")
     throttling.init_app(app)
     login.init_app(app)
     for module in BLUEPRINTS:

@@ -44,6 +44,8 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": env("IDEABOARD_SECRET_KEY") or _persistent_secret_key(instance_path),
         "SITE_NAME": env("IDEABOARD_SITE_NAME", "IdeaBoard"),
         "IDEAS_PER_PAGE": int(env("IDEABOARD_IDEAS_PER_PAGE", "20")),
+        # Triage shows how long each idea has waited for an answer, and when it is past this.
+        "RESPONSE_TARGET_DAYS": int(env("IDEABOARD_RESPONSE_TARGET_DAYS", "14")),
         # Bodies are capped at 10,000 characters; form encoding can triple that, so leave room.
         "MAX_CONTENT_LENGTH": int(env("IDEABOARD_MAX_CONTENT_LENGTH", str(256 * 1024))),
         # Set to 1 only behind a reverse proxy you run, so X-Forwarded-Proto can be believed.

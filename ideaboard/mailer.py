@@ -1,6 +1,6 @@
 """Handing finished messages to a mail server over SMTP, or to .eml files when there is none.
 
-Knows nothing of the board: it turns an SMTP URL into a connection and sends EmailMessages.
+Knows nothing of the board: it turns an SMTP URL into a connection and sends Messages.
 """
 
 import contextlib
@@ -8,7 +8,8 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -76,11 +77,13 @@ class SmtpTransport:
             connection.login(s.username, s.password or "")
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         try:
             if self._connection is None:
                 self._connection = self._connect()
-            self._connection.send_message(message)
+            # SMTP wants CRLF line ends; smtplib sends bytes as they are.
+            data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+            self._connection.sendmail(parseaddr(message["From"])[1], [message["To"]], data)
         except smtplib.SMTPRecipientsRefused as error:
             raise MailServerError(
                 f"recipient refused: {error.recipients}", server_down=False
@@ -104,10 +107,10 @@ class FileTransport:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         # The Message-ID makes the name unique and stable: a resend overwrites, never doubles.
-        name = message["Message-ID"].strip("<>").replace("/", "_").replace("@", "_at_")
+        name = str(message["Message-ID"]).strip("<>").replace("/", "_").replace("@", "_at_")
         path = self.folder / f"{name}.eml"
         path.write_bytes(bytes(message))
         log.info("mail to %s written to %s: %s", message["To"], path, message["Subject"])

@@ -11,8 +11,10 @@ VERSIONS; describe new tables with frozen copies, not the models, which keep cha
 from types import SimpleNamespace
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
+    CompositeKey,
     Database,
     DateTimeField,
     DoubleField,
@@ -215,13 +217,105 @@ def v7(migrator: SchemaMigrator, database: Database) -> None:
         "mail_comments": CharField(max_length=10, default="daily"),
         "mail_changelog": CharField(max_length=10, default="instant"),
         "last_digest_at": DateTimeField(null=True),
+        "unread_notifications": IntegerField(default=0),
         "feed_token": CharField(max_length=64, null=True),
     }
     migrator.migrate(*(migrator.add_column("user", name, f) for name, f in columns.items()))
     migrator.migrate(migrator.add_index("user", ("feed_token",), unique=True))
 
 
-VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7}
+def v8(migrator: SchemaMigrator, database: Database) -> None:
+    """idea.is_open: launched and declined ideas leave the default listing and take no votes;
+    with an index per sort among open (or closed) ideas."""
+    # NOT NULL with a database default: one quick ALTER on both engines (PostgreSQL 11+ and
+    # SQLite store the default instead of rewriting a million rows); then only the closed
+    # ideas are written. The closed statuses are frozen here as they were in version 8.
+    is_open = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
+    migrator.migrate(migrator.add_column("idea", "is_open", is_open, allow_not_null=True))
+    p = database.param
+    database.execute_sql(
+        f"UPDATE idea SET is_open = {p} WHERE status IN ({p}, {p})", [False, "launched", "declined"]
+    )
+    migrator.migrate(
+        *(
+            migrator.add_index("idea", ("is_open", column, "id"))
+            for column in ("hot", "vote_count", "created_at", "comment_count")
+        )
+    )
+
+
+def v9(migrator: SchemaMigrator, database: Database) -> None:
+    """How we listen: when staff first answered each idea, and the counts /listening reads.
+
+    Created empty here; board/schema.upgrade_schema then fills them, and first_response_at,
+    from the rows with board/listening_rebuild.rebuild (the data layer cannot call the rules)."""
+
+    class User(database.Model):
+        class Meta:
+            table_name = "user"
+
+    class ResponseTime(database.Model):
+        bucket = IntegerField(primary_key=True)
+        ideas = IntegerField()
+
+    class PostingDay(database.Model):
+        day = IntegerField(primary_key=True)
+        posted = IntegerField()
+        answered = IntegerField()
+        within_7_days = IntegerField()
+        within_30_days = IntegerField()
+
+    class QuarterCount(database.Model):
+        quarter = IntegerField()
+        category_id = IntegerField()
+        accepted = IntegerField()
+        launched = IntegerField()
+
+        class Meta:
+            primary_key = CompositeKey("quarter", "category_id")
+
+    class StaffAnswers(database.Model):
+        user = ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+        answers = IntegerField()
+
+    class ListeningState(database.Model):
+        id = IntegerField(primary_key=True)
+        closed_before = IntegerField()
+        last_idea_id = IntegerField()
+
+    tables = [ResponseTime, PostingDay, QuarterCount, StaffAnswers, ListeningState]
+    database.create_tables(tables, safe=True)
+    migrator.migrate(migrator.add_column("idea", "first_response_at", DateTimeField(null=True)))
+
+
+def v10(migrator: SchemaMigrator, database: Database) -> None:
+    """Feeds per status and per category read statuschange in order: its category, copied
+    from the idea, and an index for each."""
+
+    class Category(database.Model):
+        class Meta:
+            table_name = "category"
+
+    category = ForeignKeyField(
+        Category, field=Category.id, null=True, on_delete="SET NULL", index=False
+    )
+    # Safe to run again (as every version should be): only what is missing is added.
+    if "category_id" not in {c.name for c in database.get_columns("statuschange")}:
+        migrator.migrate(migrator.add_column("statuschange", "category_id", category))
+    database.execute_sql(
+        "UPDATE statuschange SET category_id ="
+        " (SELECT category_id FROM idea WHERE idea.id = statuschange.idea_id)"
+    )
+    # IF NOT EXISTS: v4 already made the first on a board upgraded from version 1 or 2, as it
+    # creates the indexes today's models declare over columns that existed then.
+    for columns in (("to_status", "created_at", "id"), ("category_id", "created_at", "id")):
+        name = "statuschange_" + "_".join(columns)
+        database.execute_sql(
+            f"CREATE INDEX IF NOT EXISTS {name} ON statuschange ({', '.join(columns)})"
+        )
+
+
+VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10}
 LATEST = max(VERSIONS)
 
 

@@ -8,6 +8,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    CompositeKey,
     DateTimeField,
     DoubleField,
     ForeignKeyField,
@@ -117,6 +118,8 @@ class User(BaseModel):
     mail_comments = CharField(max_length=10, default=DAILY)
     mail_changelog = CharField(max_length=10, default=INSTANT)
     last_digest_at = DateTimeField(null=True)
+    # Kept with the notifications it counts, so the header's bell costs no query.
+    unread_notifications = IntegerField(default=0)
     # The secret in the address of this person's private feed of followed ideas (None: off).
     feed_token = CharField(max_length=64, null=True, unique=True)
 
@@ -157,13 +160,25 @@ class Idea(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     # When the idea last entered the accepted-or-later part of the pipeline (feeds sort on it).
     accepted_at = DateTimeField(null=True)
+    # False once launched or declined: the idea leaves the default listing and takes no votes.
+    # Stored (and set with the status by pipeline.change_status) because "status IN (three
+    # values) ORDER BY hot" cannot be read in order from the (status, hot, id) index. The
+    # database default lets schema version 8 add it without rewriting the table.
+    is_open = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
+    # When staff first answered: a status change or an official reply (board/listening.py).
+    first_response_at = DateTimeField(null=True)
+
+    # The statuses that close an idea (is_open is False exactly for these).
+    CLOSED_STATUSES = (LAUNCHED, DECLINED)
 
     class Meta:
         # Every listing reads one of these in order and stops after a page: the four sorts,
-        # each alone, within a status and within a category; plus the pipeline's own orders.
+        # each alone, within a status, within a category and among open (or closed) ideas;
+        # plus the pipeline's own orders. docs/DATA-LAYER.md says why category and open share
+        # no index.
         indexes = tuple(
             ((*prefix, column, "id"), False)
-            for prefix in ((), ("status",), ("category",))
+            for prefix in ((), ("status",), ("category",), ("is_open",))
             for column in ("hot", "vote_count", "created_at", "comment_count")
         ) + (
             (("accepted_at", "id"), False),
@@ -207,9 +222,17 @@ class StatusChange(BaseModel):
     author = ForeignKeyField(User, backref="status_changes", on_delete="CASCADE")
     note = TextField()
     created_at = DateTimeField(default=utcnow)
+    # The idea's category, copied (and kept in step by board/ideas.edit_idea) so that a
+    # category's feed reads its index in order.
+    category = ForeignKeyField(Category, null=True, on_delete="SET NULL", index=False)
 
     class Meta:
-        indexes = ((("idea", "created_at"), False),)
+        # By idea (its history), and newest first by status and by category (the feeds).
+        indexes = (
+            (("idea", "created_at"), False),
+            (("to_status", "created_at", "id"), False),
+            (("category", "created_at", "id"), False),
+        )
         constraints = [SQL("CHECK (from_status <> to_status)")]
 
 
@@ -314,6 +337,44 @@ class OutgoingMail(BaseModel):
         indexes = ((("status", "next_attempt_at"), False),)
 
 
+# /listening's counts: board/listening.py moves them with every staff answer and rebuilds them.
+
+
+class ResponseTime(BaseModel):  # answered ideas per bucket of board/listening.BUCKETS
+    bucket = IntegerField(primary_key=True)
+    ideas = IntegerField(default=0)
+
+
+class PostingDay(BaseModel):  # per day posted (since 1970, UTC): ideas, how soon answered
+    day = IntegerField(primary_key=True)
+    posted = IntegerField(default=0)  # counted when 30 days old (ListeningState.closed_before)
+    answered = IntegerField(default=0)
+    within_7_days = IntegerField(default=0)
+    within_30_days = IntegerField(default=0)
+
+
+class QuarterCount(BaseModel):  # ideas accepted (into accepted or later) and launched
+    quarter = IntegerField()  # year * 10 + quarter: 20263 is July to September 2026
+    category_id = IntegerField()  # 0: no category
+    accepted = IntegerField(default=0)
+    launched = IntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("quarter", "category_id")
+
+
+class StaffAnswers(BaseModel):  # status changes and official answers per person
+    user = ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    answers = IntegerField(default=0)
+
+
+# One row: PostingDay.posted counts the ideas up to last_idea_id on days before closed_before.
+class ListeningState(BaseModel):
+    id = IntegerField(primary_key=True)
+    closed_before = IntegerField()
+    last_idea_id = IntegerField()
+
+
 ALL_MODELS = [
     User,
     UserSession,
@@ -328,4 +389,9 @@ ALL_MODELS = [
     Event,
     Notification,
     OutgoingMail,
+    ResponseTime,
+    PostingDay,
+    QuarterCount,
+    StaffAnswers,
+    ListeningState,
 ]

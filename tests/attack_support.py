@@ -5,14 +5,22 @@ from datetime import timedelta
 import pytest
 
 from ideaboard.board.ideas import create_idea
+from ideaboard.board.mail import mail_settings
+from ideaboard.board.notifications import unsubscribe_token
+from ideaboard.board.recovery import reset_password_path
+from ideaboard.board.verification import verify_email_path
 from ideaboard.db import db
 from ideaboard.models import (
     ACCEPTED,
     ALL_MODELS,
+    EVENT_COMMENT,
     UNDER_REVIEW,
     Category,
+    ChangelogPost,
     Comment,
+    Event,
     Idea,
+    Notification,
     StatusChange,
     User,
     Vote,
@@ -29,12 +37,36 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 @pytest.fixture
-def ids(users, category) -> dict:
-    """The member's own idea, another member's idea, and the category: every URL argument."""
+def ids(app, users, category) -> dict:
+    """The member's own idea, another member's idea, and the category: every URL argument;
+    a notification and the member's mailed links (reset, confirm, unsubscribe)."""
+    settings = mail_settings(app.config)
+    member = users["member"]
     with db.connection_context():
-        own = create_idea(users["member"], "My idea", "Mine.", category.id)
+        own = create_idea(member, "My idea", "Mine.", category.id)
         theirs = create_idea(users["other"], "Free refills", "On every cup.", category.id)
-    return {"own": own.id, "idea_id": theirs.id, "category_id": category.id, "slug": "x"}
+        # What a comment by another on the member's idea leaves, without the comment itself.
+        event = Event.create(kind=EVENT_COMMENT, idea=own.id, actor=users["other"].id)
+        notification = Notification.create(user=member.id, event=event.id)
+        User.update(unread_notifications=1).where(User.id == member.id).execute()
+        post = ChangelogPost.create(author=users["staff"].id, title="Earlier release")
+    links = {
+        "reset": reset_password_path(member, settings),
+        "verify": verify_email_path(member, settings),
+        "unsubscribe": f"/unsubscribe/{unsubscribe_token(settings, member.id, 'mail_status')}",
+    }
+    return {
+        "notification_id": notification.id,
+        "post_id": post.id,
+        "links": links,
+        "own": own.id,
+        "idea_id": theirs.id,
+        "category_id": category.id,
+        "slug": "x",
+        "user_id": users["member"].id,  # whose profile and avatar
+        "status": ACCEPTED,  # a status feed
+        "token": "x",  # a private feed's secret (or a mailed link's): none is this
+    }
 
 
 def logged_in(app, role: str | None):
@@ -47,7 +79,11 @@ def logged_in(app, role: str | None):
 def db_state() -> dict:
     """Every row of every table, to prove a refused request changed nothing."""
     with db.connection_context():
-        return {m.__name__: list(m.select().order_by(m.id).tuples()) for m in ALL_MODELS}
+        # By each table's primary key: some are not an `id` (the listening counts).
+        return {
+            m.__name__: list(m.select().order_by(*m._meta.get_primary_keys()).tuples())
+            for m in ALL_MODELS
+        }
 
 
 def object_rules(app) -> list:
@@ -66,6 +102,16 @@ def build(rule, ids: dict, raw_id: str | None = None) -> str:
         return path
     (name,) = rule.arguments & OBJECT_ARGUMENTS
     return path.replace(f"/{ids[name]}", f"/{raw_id}", 1)
+
+
+# Stand-ins for the `ids` fixture where only the endpoint names matter (parametrize).
+PLACEHOLDER_IDS = {
+    "idea_id": 0,
+    "own": 0,
+    "category_id": 0,
+    "notification_id": 0,
+    "links": {"reset": "", "verify": "", "unsubscribe": ""},
+}
 
 
 def forms(ids: dict) -> dict:
@@ -115,6 +161,47 @@ def forms(ids: dict) -> dict:
             "/account/password",
             {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         ),
+        "account.change_bio": ("member", "/account/bio", {"bio": "I drink **oat** flat whites."}),
+        "account.delete": (
+            "member",
+            "/account/delete",
+            {"current_password": PASSWORD, "content": "keep"},
+        ),
+        "feeds.create_private": ("member", "/account/feed", {}),
+        "recovery.forgot": (None, "/forgot-password", {"email": EMAILS["member"]}),
+        "recovery.reset": (
+            None,
+            ids["links"]["reset"],
+            {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ),
+        "recovery.verify": (None, ids["links"]["verify"], {}),
+        "recovery.resend_verification": ("member", "/account/verify-email", {}),
+        "notifications.follow": ("member", f"/ideas/{target}/follow", {"follow": "1"}),
+        "notifications.read_all": ("member", "/notifications/read", {}),
+        "notifications.read_one": (
+            "member",
+            f"/notifications/{ids['notification_id']}/read",
+            {},
+        ),
+        "notifications.settings": (
+            "member",
+            "/account/mail",
+            {
+                "mail_status": "daily",
+                "mail_answers": "instant",
+                "mail_comments": "never",
+                "mail_changelog": "instant",
+                "follow_own": "y",
+            },
+        ),
+        # RFC 8058 one-click: no session, no form token; the signed link is the proof.
+        "notifications.unsubscribe": (None, ids["links"]["unsubscribe"], {}),
+        "changelog.new": (
+            "staff",
+            "/changelog/new",
+            {"title": "Spring release", "body": "Shipped.", "ideas": str(target)},
+        ),
+        "feeds.revoke_private": ("member", "/account/feed/revoke", {}),
     }
 
 

@@ -13,7 +13,8 @@ from ideaboard.board.passwords import hash_password
 from ideaboard.board.schema import upgrade_schema
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import ALL_MODELS, Category, Idea, User
-from tests.servers import fresh_postgres_database
+from tests.mail_support import start_smtp
+from tests.servers import free_port, fresh_postgres_database
 
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -121,6 +122,21 @@ def idea(users, category) -> Idea:
     """A member's idea, under review, in a category: listings then carry a vote form."""
     with db.connection_context():
         return create_idea(users["member"], "Free refills", "On every cup.", category.id)
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A free port for a mail server (nothing listens there until a test starts one)."""
+    return free_port()
+
+
+@pytest.fixture
+def inbox(app, smtp_port):
+    """A real SMTP server (aiosmtpd) that the app sends to; what it received."""
+    controller, inbox = start_smtp(smtp_port)
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
+    yield inbox
+    controller.stop()
 
 
 class _SqlCapture(logging.Handler):

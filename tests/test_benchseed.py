@@ -115,6 +115,7 @@ def test_sizes_counters_and_spread(app, runner):
                 continue
             assert steps[0].from_status == UNDER_REVIEW
             assert steps[-1].to_status == idea.status
+            assert {step.category_id for step in steps} == {idea.category_id}
             assert all(a.to_status == b.from_status for a, b in pairwise(steps))
             assert steps[0].created_at >= idea.created_at
             assert idea.updated_at == steps[-1].created_at

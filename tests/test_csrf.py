@@ -3,33 +3,59 @@
 import pytest
 
 from ideaboard.board.ideas import create_idea
+from ideaboard.board.mail import mail_settings
+from ideaboard.board.recovery import reset_password_path
+from ideaboard.board.verification import verify_email_path
 from ideaboard.db import db
-from ideaboard.models import ACCEPTED
+from ideaboard.models import ACCEPTED, EVENT_COMMENT, Event, Notification
 from tests.attack_support import db_state
 from tests.conftest import PASSWORD
 
 EXPIRED = "This form has expired"
 
 
+# One-click unsubscribe (RFC 8058) is posted by mail providers with no cookie and no form
+# token; its signed link is the proof (tests/test_notifications.py tests it).
+WITHOUT_CSRF = {"notifications.unsubscribe"}
+# The reset link first (any password change after it would spend it; it starts a new staff
+# session), deleting the account and logging out last: the control stays logged in until then.
+FIRST, LAST = "/reset-password/", ("/account/delete", "/logout")
+
+
 @pytest.fixture
-def ids(users, category) -> dict:
-    """Values for every URL argument a POST route may have."""
+def ids(app, users, category) -> dict:
+    """Values for every URL argument a POST route may have: the staff member's own links."""
+    settings = mail_settings(app.config)
+    staff = users["staff"]
     with db.connection_context():
         idea = create_idea(users["member"], "Free refills", "On every cup.", category.id)
-    return {"idea_id": idea.id, "category_id": category.id}
+        event = Event.create(kind=EVENT_COMMENT, idea=idea.id, actor=users["member"].id)
+        notification = Notification.create(user=staff.id, event=event.id)
+    tokens = {
+        "recovery.reset": reset_password_path(staff, settings).rsplit("/", 1)[1],
+        "recovery.verify": verify_email_path(staff, settings).rsplit("/", 1)[1],
+    }
+    return {
+        "idea_id": idea.id,
+        "category_id": category.id,
+        "notification_id": notification.id,
+        "tokens": tokens,
+    }
 
 
 def post_urls(app, ids: dict) -> list[str]:
     """Every POST route the app has, read from its URL map so new routes are covered too."""
     urls = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods:
+        if "POST" not in rule.methods or rule.endpoint in WITHOUT_CSRF:
             continue
-        missing = rule.arguments - ids.keys()
+        values = {**ids, "token": ids["tokens"].get(rule.endpoint)}
+        missing = {name for name in rule.arguments if values.get(name) is None}
         assert not missing, f"{rule.rule}: give the `ids` fixture a value for {missing}"
-        urls.append(rule.build({name: ids[name] for name in rule.arguments})[1])
-    # Logging out last, so the control test stays logged in for every other route.
-    return sorted(urls, key=lambda url: url == "/logout")
+        urls.append(rule.build({name: values[name] for name in rule.arguments})[1])
+    return sorted(
+        urls, key=lambda url: [not url.startswith(FIRST), *(url.startswith(end) for end in LAST)]
+    )
 
 
 def valid_form(ids: dict, number: int) -> dict:
@@ -47,6 +73,9 @@ def valid_form(ids: dict, number: int) -> dict:
         "vote": "1",
         "status": ACCEPTED,
         "note": "Yes, from next month.",
+        "ideas": str(ids["idea_id"]),
+        # Staff keep their words when they delete their account.
+        "content": "keep",
     }
 
 
@@ -78,10 +107,11 @@ def test_post_without_token_is_refused(app, client, ids, subtests):
 def test_same_posts_with_token_get_through(app, client, ids, subtests):
     """The control: with a token the very same forms do work, so the refusal is CSRF's."""
     client.login("staff@example.com")
-    token = client.csrf_token()
     before = db_state()
     for number, url in enumerate(post_urls(app, ids)):
         with subtests.test(url=url):
+            # Fresh each time: the reset link starts a new session, with a new token.
+            token = client.csrf_token()
             response = client.post(url, data={**valid_form(ids, number), "csrf_token": token})
             assert response.status_code == 302
     assert db_state() != before

@@ -3,6 +3,9 @@
 import pytest
 
 from ideaboard.board.listing import (
+    ALL,
+    CLOSED,
+    OPEN,
     SORTS,
     accepted_ideas,
     idea_query,
@@ -51,18 +54,29 @@ def assert_index_order(plan: str) -> None:
 
 
 LISTINGS = [
-    (sort, status, category)
+    (sort, status, category, show)
     for sort in sorted(SORTS)
-    for status, category in [(None, None), ("accepted", None), (None, 1)]
+    for status, category, show in [
+        (None, None, ALL),
+        ("accepted", None, ALL),
+        (None, 1, ALL),
+        # The default listing (open ideas) and the closed ones, alone and within a category.
+        (None, None, OPEN),
+        (None, None, CLOSED),
+        (None, 1, OPEN),
+        (None, 1, CLOSED),
+        # A status says open or closed by itself.
+        ("declined", None, OPEN),
+    ]
 ]
 
 
-@pytest.mark.parametrize(("sort", "status", "category"), LISTINGS)
+@pytest.mark.parametrize(("sort", "status", "category", "show"), LISTINGS)
 @pytest.mark.parametrize("deep", [False, True])
-def test_every_listing_reads_an_index_in_order(app, sql_log, sort, status, category, deep):
+def test_every_listing_reads_an_index_in_order(app, sql_log, sort, status, category, show, deep):
     """Each sort, alone or filtered, on the first page and deep down (after a cursor)."""
     with db.connection_context():
-        list_ideas(sort, status, category, 20, after="5~1000" if deep else None)
+        list_ideas(sort, status, category, 20, after="5~1000" if deep else None, show=show)
         [listing] = [s for s in sql_log if s[0].startswith("SELECT") and 'FROM "idea"' in s[0]]
         assert_index_order(query_plan(listing))
 

@@ -164,7 +164,7 @@ def board(app, users, category):
             users["member"], "Old popular", "", category.id, created_at=now - timedelta(days=60)
         )
         for voter in ("other", "staff", "admin"):
-            set_vote(old_popular.id, users[voter].id, True)
+            set_vote(old_popular.id, users[voter], True)
         chatty = create_idea(
             users["member"], "Chatty", "", None, created_at=now - timedelta(days=3)
         )
@@ -174,7 +174,7 @@ def board(app, users, category):
         middle = create_idea(
             users["member"], "Middle", "", None, created_at=now - timedelta(days=1)
         )
-        set_vote(middle.id, users["other"].id, True)
+        set_vote(middle.id, users["other"], True)
     return {"old": old_popular, "chatty": chatty, "new": newest, "middle": middle}
 
 
@@ -235,7 +235,7 @@ def test_keyset_pagination_walks_every_idea_once(app, client, users, sort):
             )
             # Ties on votes and comments: the id must break them without skipping anyone.
             if n % 3 == 0:
-                set_vote(idea.id, users["other"].id, True)
+                set_vote(idea.id, users["other"], True)
     pages, query = [], f"?sort={sort}"
     while query and len(pages) < 10:
         pages.append(listed_titles(client, query))
@@ -270,3 +270,15 @@ def test_voted_state_shown_in_listing(client, board):
     client.login("other@example.com")
     page = client.get("/?sort=new").get_data(as_text=True)
     assert page.count('aria-pressed="true"') == 2
+
+
+def test_favicon_is_linked_and_served(client):
+    page = client.get("/").get_data(as_text=True)
+    link = page.split('<link rel="icon" href="', 1)[1].split('"', 1)[0]
+    assert link.startswith("/static/favicon") and link.endswith(".svg")
+    with client.get(link) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert b"#00704a" in icon.data
+    # Browsers ask for /favicon.ico whatever the page says: no 404 in the logs.
+    asked = client.get("/favicon.ico")
+    assert (asked.status_code, asked.location) == (301, link)

@@ -3,7 +3,7 @@
 import pytest
 
 from ideaboard.db import db
-from ideaboard.models import ACCEPTED, UNDER_REVIEW, Category, Comment, Idea, Vote
+from ideaboard.models import ACCEPTED, UNDER_REVIEW, Category, Comment, Follow, Idea, Vote
 from tests.attack_support import BAD_IDS, build, db_state, logged_in, methods, object_rules
 
 # A fixture: the redundant alias tells ruff the import is used (as a test argument).
@@ -14,10 +14,18 @@ NOT_THEIRS = {
     "ideas.detail": 200,
     "ideas.edit": 403,
     # Anyone may vote and comment; the test checks the vote and comment are their own.
-    "ideas.vote": 302,  # GET: to the idea's page; POST: the member's own vote, then there
+    # GET: "Confirm your vote" (it never votes); POST: the member's own vote, then the idea.
+    "ideas.vote": {"GET": 200, "POST": 302},
     "ideas.comment": 302,
     "staff.set_status": 403,
     "staff.rename_category": 403,
+    # Following is one's own act on any idea one can see; the test checks whose follow it is.
+    "notifications.follow": 302,
+    # Public feeds of anyone's idea, and of a category.
+    "feeds.idea_rss": 200,
+    "feeds.idea_atom": 200,
+    "feeds.category_rss": 200,
+    "feeds.category_atom": 200,
 }
 
 
@@ -55,7 +63,9 @@ def test_member_cannot_touch_someone_elses_objects(app, users, ids, subtests):
             with subtests.test(route=f"{method} {rule.rule}"):
                 before = db_state()
                 response = send(member, method, build(rule, ids), valid_form(ids))
-                assert response.status_code == NOT_THEIRS[rule.endpoint]
+                expected = NOT_THEIRS[rule.endpoint]
+                expected = expected[method] if isinstance(expected, dict) else expected
+                assert response.status_code == expected
                 if response.status_code == 403:
                     assert db_state() == before
     with db.connection_context():
@@ -73,6 +83,8 @@ def test_member_cannot_touch_someone_elses_objects(app, users, ids, subtests):
         assert {(c.author_id, c.is_official) for c in Comment.select()} == {
             (users["member"].id, False)
         }
+        followers = Follow.select().where(Follow.idea == ids["idea_id"])
+        assert {f.user_id for f in followers} == {users["other"].id, users["member"].id}
 
 
 @pytest.mark.parametrize("role", ["staff", "member", None])

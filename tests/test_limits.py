@@ -8,7 +8,7 @@ import redis
 
 from ideaboard.config import load_config
 from ideaboard.db import db
-from ideaboard.models import Comment, Idea, User
+from ideaboard.models import Comment, Idea, OutgoingMail, User
 from ideaboard.web.errors import MESSAGES
 from ideaboard.web.throttling import HONEYPOT_FIELD, account_key, ip_key, limiter
 from tests.conftest import PASSWORD
@@ -29,6 +29,8 @@ SMALL_LIMITS = {
     "RATELIMIT_COMMENT_PER_ACCOUNT": "2 per minute",
     "RATELIMIT_VOTE_PER_IP": "4 per minute",
     "RATELIMIT_VOTE_PER_ACCOUNT": "2 per minute",
+    "RATELIMIT_MAIL_PER_IP": "4 per minute",
+    "RATELIMIT_MAIL_PER_ACCOUNT": "2 per minute",
 }
 
 
@@ -198,7 +200,33 @@ def test_wrong_current_passwords_on_the_account_page_are_limited(limited, client
 
 
 @pytest.mark.parametrize("storage_uri", ["redis"], indirect=True)
-def test_redis_holds_the_counts_under_the_key_prefix(limited, client, users, redis_client):
+def test_password_reset_mail_is_limited_per_address_and_per_ip(limited, app, users):
+    def forgot(email: str, ip: str):
+        return app.test_client().post_form("/forgot-password", {"email": email}, **from_ip(ip))
+
+    for ip in ("10.0.0.1", "10.0.0.2"):
+        assert forgot("member@example.com", ip).status_code == 302
+    # A third link to the same inbox waits, whatever the address it is asked from.
+    assert_throttled(forgot("MEMBER@example.com", "10.0.0.3"))
+    # One address asking for many inboxes is stopped too.
+    for number in range(4):
+        assert forgot(f"nobody{number}@example.com", "10.0.0.9").status_code == 302
+    assert_throttled(forgot("other@example.com", "10.0.0.9"))
+    with db.connection_context():
+        # The two links to the member that were let through; none to the others.
+        assert [m.to_address for m in OutgoingMail.select()] == ["member@example.com"] * 2
+
+
+def test_redis_holds_the_counts_under_the_key_prefix(app, client, users, redis_client):
+    # Redis storage whatever `limited` would pick: the keys must come from this very request.
+    delete_run_keys(redis_client)
+    app.config.update(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=RUN_PREFIX,
+        **SMALL_LIMITS,
+    )
+    limiter.init_app(app)
     login(client, "member@example.com", "wrong!", "10.0.0.1")
     keys = list(redis_client.scan_iter(match=f"*{RUN_PREFIX}*"))
     assert keys

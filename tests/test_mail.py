@@ -8,7 +8,6 @@ from email.policy import default as email_policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner
 
 from ideaboard.board.mail import enqueue, mail_settings, may_receive
@@ -18,52 +17,9 @@ from ideaboard.db import db
 from ideaboard.mailer import FileTransport, parse_smtp_url, transport_for
 from ideaboard.models import MAIL_FAILED, MAIL_PENDING, MAIL_SENT, OutgoingMail, User, utcnow
 from tests.conftest import PASSWORD
-from tests.servers import free_port
+from tests.mail_support import link_in, start_smtp, work
 
 NEW_PASSWORD = "a whole new passphrase"
-LINK = re.compile(r"http://\S+")
-
-
-class Inbox:
-    """What an aiosmtpd server received, as parsed messages."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email_policy))
-        return "250 Message accepted for delivery"
-
-
-def start_smtp(port: int) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, inbox
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def inbox(app, smtp_port):
-    controller, inbox = start_smtp(smtp_port)
-    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
-    yield inbox
-    controller.stop()
-
-
-def work(runner) -> str:
-    result = runner.invoke(args=["worker", "--once"])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def link_in(message) -> str:
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    return LINK.search(text).group(0).removeprefix("http://127.0.0.1:8000")
 
 
 def outbox() -> list[OutgoingMail]:

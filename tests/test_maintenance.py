@@ -38,8 +38,8 @@ def board(app, users) -> list[int]:
     with db.connection_context():
         ideas = [create_idea(users["member"], f"Idea {n}").id for n in range(4)]
         for voter in ("member", "other", "staff"):
-            set_vote(ideas[0], users[voter].id, True)
-        set_vote(ideas[1], users["other"].id, True)
+            set_vote(ideas[0], users[voter], True)
+        set_vote(ideas[1], users["other"], True)
         add_comment(ideas[1], users["staff"], "Thanks, noted.")
         add_comment(ideas[3], users["other"], "Me too")
     return ideas
@@ -130,7 +130,7 @@ def test_backup_is_the_database_as_it_began_while_writes_go_on(app, users, tmp_p
     """In steps, the source stays writable, and what is written meanwhile is not copied."""
     with db.connection_context():
         idea = create_idea(users["member"], "Oat milk").id
-        set_vote(idea, users["member"].id, True)
+        set_vote(idea, users["member"], True)
         filler = [{"title": f"Filler {n}", "author": users["other"].id} for n in range(300)]
         Idea.insert_many([{**row, "body": "x" * 2000} for row in filler]).execute()
         steps = []
@@ -138,7 +138,7 @@ def test_backup_is_the_database_as_it_began_while_writes_go_on(app, users, tmp_p
         def write_meanwhile(status: int, remaining: int, total: int) -> None:
             if not steps:
                 # Through the app's connection, not the one the backup reads from.
-                set_vote(idea, users["other"].id, True)
+                set_vote(idea, users["other"], True)
                 add_comment(idea, users["staff"], "Written during the backup")
             steps.append(remaining)
 

@@ -317,3 +317,43 @@ def test_db_upgrade_refuses_a_schema_newer_than_the_code(empty_url, make_app):
     result = runner.invoke(args=["db-upgrade"])
     assert result.exit_code == 1
     assert "newer than this code" in result.output
+
+
+def test_v8_closes_launched_and_declined_ideas(empty_url, make_app, password_hash):
+    """is_open is filled from the status, and the open and closed listings read it."""
+    ids = build_first_release_board(empty_url, password_hash)
+    database = connect(empty_url)
+    with database:
+        database.execute_sql(
+            f"UPDATE idea SET status = {database.param} WHERE id = {database.param}",
+            ("declined", ids["refills"]),
+        )
+    app = make_app(empty_url)
+    result = app.test_cli_runner().invoke(args=["db-upgrade"])
+    assert result.exit_code == 0, result.output
+    with db.connection_context():
+        assert not diff_models(db.obj, ALL_MODELS)
+        open_by_id = dict(Idea.select(Idea.id, Idea.is_open).tuples())
+        assert open_by_id == {ids["oat"]: True, ids["refills"]: False}
+        indexes = {index.name for index in db.get_indexes("idea")}
+        assert {
+            f"idea_is_open_{c}_id" for c in ("hot", "vote_count", "created_at", "comment_count")
+        } <= indexes
+        # A row written without the column (an older worker mid-deploy) is open.
+        db.execute_sql(
+            "INSERT INTO idea (title, body, author_id, status, vote_count, comment_count, hot,"
+            f" created_at, updated_at) VALUES ({', '.join([db.param] * 9)})",
+            ("Later", "", 1, "under_review", 0, 0, 0.0, WHEN, WHEN),
+        )
+        assert Idea.get(Idea.title == "Later").is_open is True
+
+    client = app.test_client()
+    assert client.login("member@example.com").status_code == 302
+    listed = client.get("/?sort=new").get_data(as_text=True)
+    assert "Oat milk" in listed and "Free refills" not in listed
+    assert "Free refills" in client.get("/?show=closed").get_data(as_text=True)
+    refused = client.post_form(f"/ideas/{ids['refills']}/vote", {"vote": "0"})
+    assert refused.status_code == 302
+    with db.connection_context():
+        assert Idea.get_by_id(ids["refills"]).vote_count == 1
+        assert Vote.select().where(Vote.idea == ids["refills"]).count() == 1

@@ -126,13 +126,13 @@ def test_triage_lists_oldest_first_with_votes(client, users, app):
         create_idea(users["member"], "New idea")
         answered = create_idea(users["member"], "Answered idea")
         change_status(answered, "accepted", users["staff"], "yes")
-        set_vote(old.id, users["other"].id, True)
+        set_vote(old.id, users["other"], True)
     client.login("staff@example.com")
     page = client.get("/staff/triage").get_data(as_text=True)
     assert page.index("Old idea") < page.index("New idea")
     assert "Answered idea" not in page
     row = page.split("Old idea")[1].split("</tr>")[0]
-    assert "<td>1</td>" in row
+    assert 'data-label="Votes">1</td>' in row
 
 
 def test_triage_empty_state(client, users):
@@ -174,3 +174,51 @@ def test_rename_to_existing_name_shows_error_next_to_field(client, users, catego
     assert f'id="rename-{other.id}-error"' in page
     with db.connection_context():
         assert Category.get_by_id(other.id).name == "Food"
+
+
+def test_is_open_moves_with_the_status(app, users, idea):
+    """Launched and declined close an idea, in the same UPDATE as the status; any other opens."""
+    steps = [
+        ("accepted", True),
+        ("in_progress", True),
+        ("launched", False),
+        ("in_progress", True),
+        ("declined", False),
+        ("under_review", True),
+    ]
+    with db.connection_context():
+        for status, is_open in steps:
+            change_status(idea, status, users["staff"], f"Now {status}")
+            stored = Idea.get_by_id(idea.id)
+            assert (stored.status, stored.is_open) == (status, is_open)
+
+
+def test_triage_shows_each_wait_against_the_target(client, users, app):
+    from datetime import timedelta
+
+    from ideaboard.models import utcnow
+
+    app.config["RESPONSE_TARGET_DAYS"] = 10
+    with db.connection_context():
+        create_idea(users["member"], "Late idea", created_at=utcnow() - timedelta(days=13, hours=1))
+        create_idea(users["member"], "On time idea", created_at=utcnow() - timedelta(days=4))
+        create_idea(users["member"], "Fresh idea")
+    client.login("staff@example.com")
+    page = client.get("/staff/triage").get_data(as_text=True)
+    assert "within 10 days" in page
+    rows = {title: page.split(title)[1].split("</tr>")[0] for title in ("Late", "On time", "Fresh")}
+    assert "waiting 13 days" in rows["Late"] and "overdue by 3 days" in rows["Late"]
+    assert "waiting 4 days" in rows["On time"] and "overdue" not in rows["On time"]
+    assert "waiting under a day" in rows["Fresh"] and "overdue" not in rows["Fresh"]
+    # Oldest first, so the overdue ones lead.
+    assert page.index("Late idea") < page.index("On time idea") < page.index("Fresh idea")
+
+
+def test_response_target_has_a_default_and_reads_the_environment(monkeypatch, tmp_path):
+    from ideaboard.config import load_config
+
+    monkeypatch.setenv("IDEABOARD_SECRET_KEY", "x")
+    monkeypatch.delenv("IDEABOARD_RESPONSE_TARGET_DAYS", raising=False)
+    assert load_config(str(tmp_path))["RESPONSE_TARGET_DAYS"] == 14
+    monkeypatch.setenv("IDEABOARD_RESPONSE_TARGET_DAYS", "3")
+    assert load_config(str(tmp_path))["RESPONSE_TARGET_DAYS"] == 3

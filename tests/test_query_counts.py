@@ -30,7 +30,7 @@ def grow_board(users, category, ideas: int, comments: int) -> int:
         made = []
         for n in range(ideas):
             idea = create_idea(users["member"], f"Idea {n}", "text", category.id)
-            set_vote(idea.id, users["other"].id, True)
+            set_vote(idea.id, users["other"], True)
             made.append(idea)
         for idea, status in zip(made, ["accepted", "in_progress", "launched"], strict=False):
             change_status(idea, status, users["staff"], "Signed note")

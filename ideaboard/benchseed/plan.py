@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from ideaboard.benchseed.words import (
+    COMMENTS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PLACES,
+    SENTENCES,
+    STAFF_NOTES,
+    STAFF_REPLY,
+    THINGS,
+    VERBS,
+)
 from ideaboard.models import (
     ACCEPTED,
     ACCEPTED_OR_LATER,
@@ -62,82 +73,6 @@ VOTE_SHAPE = 1.4
 COMMENT_SHAPE = 2.5
 
 EPOCH = datetime(1970, 1, 1)
-
-FIRST_NAMES = ("Alex", "Ana", "Ben", "Chloe", "Dan", "Eva", "Femi", "Hana", "Kai", "Zoe")
-LAST_NAMES = ("Berg", "Costa", "Evans", "Garcia", "Ito", "Lopez", "Okafor", "Patel", "Silva")
-VERBS = (
-    "Add",
-    "Allow",
-    "Support",
-    "Show",
-    "Let me choose",
-    "Improve",
-    "Offer",
-    "Bring back",
-    "Make it easier to find",
-    "Remember",
-)
-THINGS = (
-    "oat milk",
-    "dark mode",
-    "a loyalty card",
-    "reusable cups",
-    "gluten-free pastries",
-    "order tracking",
-    "gift cards",
-    "store opening hours",
-    "seasonal drinks",
-    "decaf options",
-    "quiet seating",
-    "contactless pickup",
-    "allergen information",
-    "a vegan menu",
-    "group orders",
-    "receipts by email",
-)
-PLACES = (
-    "",
-    " in the app",
-    " on the website",
-    " in every store",
-    " at weekends",
-    " for families",
-    " for teams",
-    " before 7 am",
-)
-SENTENCES = (
-    "I come in almost every day and this would make a real difference.",
-    "Other shops nearby already do this, so it feels overdue.",
-    "It would save me a few minutes every morning.",
-    "My whole office would use it.",
-    "Please consider people with **allergies** too.",
-    "The current workaround is to ask at the counter, which is slow at rush hour.",
-    "Happy to test an early version.",
-    "This matters more than any new flavour.",
-    "It could be a small setting, nothing fancy.",
-    "Price it fairly and I would pay for it.",
-    "Last time I asked, the staff said it was coming soon.",
-    "See [the old menu](https://example.com/menu) for what I mean.",
-)
-COMMENTS = (
-    "+1, I would use this daily.",
-    "Yes please!",
-    "Same here, it is the one thing I miss.",
-    "Not sure about this one: it would make the queue longer.",
-    "Could this work in the app as well?",
-    "We asked for this at our store last year too.",
-    "Agree. *Especially* on weekdays.",
-    "Is there any update on this?",
-    "Great idea, but please keep the old option as well.",
-    "My kids would love it.",
-)
-STAFF_NOTES = {
-    ACCEPTED: "Thanks for the idea: we are planning it for this year.",
-    IN_PROGRESS: "We are building it now; a first version goes to a few stores next.",
-    LAUNCHED: "It is live everywhere. Thank you for asking!",
-    DECLINED: "We looked at this closely but cannot offer it, for now.",
-}
-STAFF_REPLY = "Thanks for the feedback, we are reading every comment."
 
 
 class SeedError(ValueError):
@@ -268,15 +203,27 @@ def moment(seconds: int) -> datetime:
     return EPOCH + timedelta(seconds=seconds)
 
 
+USER_COLUMNS = ("id", "email", "name", "password_hash", "role", "created_at")
+# Every other required column of an account (settings, counters) gets the model's default, as
+# a new account does: the bulk load bypasses the model, and these columns have no SQL default.
+USER_DEFAULTS = {
+    name: f.default
+    for name, f in User._meta.fields.items()
+    if name not in USER_COLUMNS and not f.null and f.default is not None and not callable(f.default)
+}
+
+
 def user_rows(plan: Plan, password_hash: str) -> Iterator[tuple]:
     rng = plan.rng("users")
-    yield (1, STAFF_EMAIL, "Bench Staff", password_hash, "staff", stamp(plan.start))
-    yield (2, BENCH_EMAIL, "Bench User", password_hash, "member", stamp(plan.start))
+    defaults = tuple(USER_DEFAULTS.values())
+    yield (1, STAFF_EMAIL, "Bench Staff", password_hash, "staff", stamp(plan.start), *defaults)
+    yield (2, BENCH_EMAIL, "Bench User", password_hash, "member", stamp(plan.start), *defaults)
     span = plan.end - plan.start
     for user_id in range(3, plan.users + 1):
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         joined = plan.start + int(span * rng.random())
-        yield (user_id, f"user{user_id}@example.com", name, password_hash, "member", stamp(joined))
+        email = f"user{user_id}@example.com"
+        yield (user_id, email, name, password_hash, "member", stamp(joined), *defaults)
 
 
 def _body(rng: random.Random) -> str:
@@ -309,6 +256,7 @@ def idea_rows(plan: Plan) -> Iterator[tuple]:
             stamp(created),
             stamp(steps[-1] if steps else created),
             accepted_at,
+            status not in Idea.CLOSED_STATUSES,
         )
 
 
@@ -363,7 +311,7 @@ def column_names(model, names: Iterable[str]) -> list[str]:
 
 
 TABLES = [
-    (User, ("id", "email", "name", "password_hash", "role", "created_at")),
+    (User, (*USER_COLUMNS, *USER_DEFAULTS)),
     (
         Idea,
         (
@@ -379,6 +327,7 @@ TABLES = [
             "created_at",
             "updated_at",
             "accepted_at",
+            "is_open",
         ),
     ),
     (Vote, ("id", "idea", "user", "created_at")),

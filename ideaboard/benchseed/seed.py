@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from ideaboard.benchseed.answers import IDEA_COLUMNS, idea_rows_answered
 from ideaboard.benchseed.bulkload import PostgresLoader, SqliteLoader
 from ideaboard.benchseed.plan import (
     BENCH_EMAIL,
@@ -16,13 +17,13 @@ from ideaboard.benchseed.plan import (
     SeedError,
     column_names,
     comment_rows,
-    idea_rows,
     make_plan,
     status_change_rows,
     user_rows,
     vote_rows,
 )
 from ideaboard.board.categories import ensure_default_categories
+from ideaboard.board.listening_rebuild import rebuild as rebuild_listening
 from ideaboard.board.schema import upgrade_schema
 from ideaboard.board.version import bump_version
 from ideaboard.db import db, is_sqlite
@@ -69,7 +70,7 @@ def seed_board(
         echo(f"Planned in {time.perf_counter() - started:.1f} s.")
         rows = {
             User: user_rows(plan, BENCH_PASSWORD_HASH),
-            Idea: idea_rows(plan),
+            Idea: idea_rows_answered(plan),
             Vote: vote_rows(plan),
             Comment: comment_rows(plan),
             StatusChange: status_change_rows(plan),
@@ -80,6 +81,7 @@ def seed_board(
         try:
             for model, names in TABLES:
                 table_started = time.perf_counter()
+                names = (*names, *IDEA_COLUMNS) if model is Idea else names
                 count = loader.load(model._meta.table_name, column_names(model, names), rows[model])
                 elapsed = time.perf_counter() - table_started
                 echo(f"  {model._meta.table_name}: {count:,} rows in {elapsed:.1f} s")
@@ -87,6 +89,22 @@ def seed_board(
         except BaseException:
             loader.abort()
             raise
+        # Each status change carries its idea's category (the category feeds read it).
+        db.execute_sql(
+            "UPDATE statuschange SET category_id ="
+            " (SELECT category_id FROM idea WHERE idea.id = statuschange.idea_id)"
+        )
+        # The /listening counts, from the rows just loaded.
+        listening_started = time.perf_counter()
+        counted = rebuild_listening()
+        if counted.wrong_ideas and not is_sqlite():
+            # The count set first responses the load had wrong: vacuum once more, so that
+            # index-only scans find the table all-visible from the first request.
+            db.execute_sql('VACUUM ANALYZE "idea"')
+        echo(
+            f"  listening: counted in {time.perf_counter() - listening_started:.1f} s"
+            f" ({counted.wrong_ideas:,} first responses corrected)"
+        )
         bump_version()
     detail_id = plan.detail_index + 1
     echo(

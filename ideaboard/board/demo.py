@@ -50,7 +50,7 @@ def seed_demo() -> bool:
             created_at=utcnow() - timedelta(days=days_ago),
         )
         for voter in rng.sample(customers, rng.randint(1, len(customers))):
-            set_vote(idea.id, voter.id, True)
+            set_vote(idea.id, voter, True)
         add_comment(idea.id, rng.choice(customers), "Yes please, I would use this daily.")
     ideas = list(Idea.select().order_by(Idea.id))
     change_status(ideas[0], "accepted", pm, "Great idea — we are designing it now.")

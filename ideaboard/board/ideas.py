@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from ideaboard.board.follows import OWN, follow_automatically
 from ideaboard.board.listing import idea_query
 from ideaboard.db import db
-from ideaboard.models import UNDER_REVIEW, Idea, User, hot_score, utcnow
+from ideaboard.models import UNDER_REVIEW, Idea, StatusChange, User, hot_score, utcnow
 
 
 def find_idea(idea_id: int) -> Idea | None:
@@ -22,7 +23,7 @@ def create_idea(
     """Post a new idea; it starts under review with a hot score from its creation time."""
     now = created_at or utcnow()
     with db.atomic():
-        return Idea.create(
+        idea = Idea.create(
             title=title.strip(),
             body=body or "",
             category=category_id or None,
@@ -31,15 +32,22 @@ def create_idea(
             updated_at=now,
             hot=hot_score(0, 0, now),
         )
+        follow_automatically(author, idea.id, OWN)
+    return idea
 
 
 def edit_idea(idea_id: int, title: str, body: str, category_id: int | None) -> None:
-    Idea.update(
-        title=title.strip(),
-        body=body or "",
-        category=category_id or None,
-        updated_at=utcnow(),
-    ).where(Idea.id == idea_id).execute()
+    with db.atomic():
+        Idea.update(
+            title=title.strip(),
+            body=body or "",
+            category=category_id or None,
+            updated_at=utcnow(),
+        ).where(Idea.id == idea_id).execute()
+        # The history moves with the idea, so the category's feed shows it where it now is.
+        StatusChange.update(category=category_id or None).where(
+            StatusChange.idea == idea_id
+        ).execute()
 
 
 def can_edit(idea: Idea, user: User | None) -> bool:

@@ -6,7 +6,15 @@ from datetime import datetime
 
 from peewee import JOIN, DateTimeField, Field, FloatField, Tuple
 
-from ideaboard.models import ACCEPTED_OR_LATER, STATUS_LABELS, UNDER_REVIEW, Category, Idea, User
+from ideaboard.models import (
+    ACCEPTED_OR_LATER,
+    STATUS_LABELS,
+    UNDER_REVIEW,
+    Category,
+    Idea,
+    User,
+    utcnow,
+)
 
 # Each sort is one column, tie-broken by id; models.Idea has an index for each of them.
 SORTS = {
@@ -16,6 +24,11 @@ SORTS = {
     "discussed": ("Most discussed", Idea.comment_count),
 }
 DEFAULT_SORT = "hot"
+# Which ideas a listing holds: open ones (under review, accepted, in progress), closed ones
+# (launched or declined) or all. Open and closed are read from the (is_open, column, id) indexes.
+OPEN, CLOSED, ALL = "open", "closed", "all"
+SHOWS = {OPEN: "Open", CLOSED: "Closed", ALL: "All"}
+DEFAULT_SHOW = OPEN
 CURSOR_SEPARATOR = "~"
 
 
@@ -111,6 +124,13 @@ def keyset_page(
     )
 
 
+def show_of(status: str | None, show: str) -> str:
+    """The group a listing is in: a chosen status decides it, unless all ideas are shown."""
+    if status in STATUS_LABELS and show != ALL:
+        return CLOSED if status in Idea.CLOSED_STATUSES else OPEN
+    return show if show in SHOWS else DEFAULT_SHOW
+
+
 def list_ideas(
     sort: str,
     status: str | None,
@@ -118,10 +138,14 @@ def list_ideas(
     per_page: int,
     after: str | None = None,
     before: str | None = None,
+    show: str = ALL,
 ) -> Page:
+    """One page of a listing; a status filter, when given, already says open or closed."""
     query = idea_query()
     if status in STATUS_LABELS:
         query = query.where(Idea.status == status)
+    elif show in (OPEN, CLOSED):
+        query = query.where(Idea.is_open == (show == OPEN))
     if category_id:
         query = query.where(Idea.category == category_id)
     column = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
@@ -138,6 +162,19 @@ def triage_page(per_page: int, after: str | None = None, before: str | None = No
         after=after,
         before=before,
     )
+
+
+def any_ideas() -> bool:
+    """Whether the board has any idea at all (for an empty listing to say the right thing)."""
+    return Idea.select(Idea.id).limit(1).exists()
+
+
+def response_wait(
+    created_at: datetime, target_days: int, now: datetime | None = None
+) -> tuple[int, int]:
+    """Whole days an idea has waited for an answer, and by how many it is past the target."""
+    waited = max(((now or utcnow()) - created_at).days, 0)
+    return waited, max(waited - target_days, 0)
 
 
 def accepted_ideas(limit: int, status: str | None = None) -> list[Idea]:

@@ -1,26 +1,49 @@
 """The status pipeline: the one function that moves an idea and signs the move, and the notes."""
 
+from ideaboard.board.events import record_event
+from ideaboard.board.listening import count_status_change
 from ideaboard.db import db
-from ideaboard.models import ACCEPTED_OR_LATER, STATUS_LABELS, Idea, StatusChange, User, utcnow
+from ideaboard.models import (
+    ACCEPTED_OR_LATER,
+    EVENT_STATUS,
+    STATUS_LABELS,
+    Idea,
+    StatusChange,
+    User,
+    utcnow,
+)
 
 
 class StatusError(ValueError):
     """A status change the pipeline does not allow; the message is shown to the user."""
 
 
-def change_status(idea: Idea, to_status: str, author: User, note: str) -> StatusChange:
-    """Move the idea to a new status and record who did it, when and why, in one transaction."""
+def change_status(
+    idea: Idea, to_status: str, author: User, note: str, announce: bool = True
+) -> StatusChange:
+    """Move the idea to a new status and record who did it, when and why, in one transaction.
+
+    announce=False: the caller tells the followers itself (a release note that ships the idea),
+    so they hear of it once.
+    """
     if to_status not in STATUS_LABELS:
         raise StatusError("Choose one of the listed statuses.")
     if not note or not note.strip():
         raise StatusError("Every status change needs a public note.")
     with db.atomic():
         # Re-read inside the transaction: another staff member may have moved it meanwhile.
-        current = Idea.select(Idea.status).where(Idea.id == idea.id).scalar()
+        current, category_id = (
+            Idea.select(Idea.status, Idea.category).where(Idea.id == idea.id).tuples().get()
+        )
         if current == to_status:
             raise StatusError(f"This idea is already “{STATUS_LABELS[to_status]}”.")
         now = utcnow()
-        changes = {Idea.status: to_status, Idea.updated_at: now}
+        # is_open moves with the status in the same UPDATE: launched and declined ideas close.
+        changes = {
+            Idea.status: to_status,
+            Idea.updated_at: now,
+            Idea.is_open: to_status not in Idea.CLOSED_STATUSES,
+        }
         if to_status in ACCEPTED_OR_LATER and current not in ACCEPTED_OR_LATER:
             changes[Idea.accepted_at] = now
         Idea.update(changes).where(Idea.id == idea.id).execute()
@@ -31,7 +54,11 @@ def change_status(idea: Idea, to_status: str, author: User, note: str) -> Status
             author=author.id,
             note=note.strip(),
             created_at=now,
+            category=category_id,
         )
+        count_status_change(record)
+        if announce:
+            record_event(EVENT_STATUS, idea.id, author.id, status_change=record.id)
     idea.status = to_status
     return record
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from ideaboard.board.listening_rebuild import rebuild as rebuild_listening
 from ideaboard.board.version import bump_version
 from ideaboard.db import db, ping
 from ideaboard.migrations import LATEST, schema_version, upgrade
@@ -34,6 +35,10 @@ def upgrade_schema() -> tuple[int, int]:
     """
     with db.connection_context():
         before, after = upgrade()
+        if before != after:
+            # Counts that a version adds are computed by the rules once the schema is complete
+            # (the data layer cannot call them): version 9's for /listening.
+            rebuild_listening()
         if before not in (0, after):
             # Pages rendered from the old schema's data (v3 rescored every idea) go.
             bump_version()

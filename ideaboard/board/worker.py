@@ -1,6 +1,7 @@
 """The background worker: everything that is done after a request has answered.
 
-Today that is sending the outbox; notifications and digests will join it here. `run_once`
+Fanning events out to followers (notifications and instant mail), daily digests, and sending
+the outbox, in that order so that a round's new mail goes out in the same round. `run_once`
 does what is due now; `run` repeats it until told to stop. Both are safe to run on several
 machines at once (see board/outbox.py).
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ideaboard.board.mail import MailSettings
+from ideaboard.board.notifications import FanOut, fan_out_due, send_digests
 from ideaboard.board.outbox import Delivery, deliver_due
 from ideaboard.db import db
 
@@ -20,21 +22,30 @@ log = logging.getLogger("ideaboard.worker")
 
 @dataclass
 class Round:
+    fan_out: FanOut
+    digests: int
     mail: Delivery
 
     @property
     def busy(self) -> bool:
-        return bool(self.mail.sent or self.mail.retried or self.mail.failed)
+        m = self.mail
+        return bool(self.fan_out.events or self.digests or m.sent or m.retried or m.failed)
 
     def summary(self) -> str:
-        m = self.mail
-        return f"mail: {m.sent} sent, {m.retried} to retry, {m.failed} given up"
+        f, m = self.fan_out, self.mail
+        return (
+            f"mail: {m.sent} sent, {m.retried} to retry, {m.failed} given up; "
+            f"events: {f.events} fanned out to {f.notifications} notifications; "
+            f"digests: {self.digests}"
+        )
 
 
 def run_once(transport, settings: MailSettings, now: datetime | None = None) -> Round:
     """Do all the work that is due now, on a connection of its own."""
     with db.connection_context():
-        return Round(mail=deliver_due(transport, settings, now))
+        fan_out = fan_out_due(settings, now)
+        digests = send_digests(settings, now)
+        return Round(fan_out, digests, deliver_due(transport, settings, now))
 
 
 def run(

@@ -6,13 +6,23 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
+from ideaboard.board.deletion import DELETE, KEEP
 from ideaboard.board.passwords import MAX_LENGTH, MIN_LENGTH, RECOMMENDED_LENGTH, password_problem
 from ideaboard.models import STATUS_LABELS
 from ideaboard.text import CONTROL_CHARACTERS
@@ -149,6 +159,47 @@ class ResetPasswordForm(Form):
     confirm = _confirm_field()
 
 
+MAIL_MODE_CHOICES = [
+    SelectChoice("instant", "At once"),
+    SelectChoice("daily", "In a daily digest"),
+    SelectChoice("never", "Never"),
+]
+
+
+def _mail_mode(label: str) -> SelectField:
+    return SelectField(label, choices=MAIL_MODE_CHOICES)
+
+
+class MailSettingsForm(Form):
+    mail_status = _mail_mode("Status changes, with the team's note")
+    mail_answers = _mail_mode("Official answers from the team")
+    mail_comments = _mail_mode("New comments")
+    mail_changelog = _mail_mode("Release notes that ship an idea I follow")
+    follow_own = BooleanField("Ideas I post")
+    follow_voted = BooleanField("Ideas I vote for")
+    follow_commented = BooleanField("Ideas I comment on")
+
+
+class ChangelogForm(Form):
+    title = StringField(
+        "Title",
+        description="What shipped, in a few words: “Oat milk at every store”.",
+        validators=[DataRequired(), Length(max=TITLE_MAX), _no_controls],
+    )
+    body = TextAreaField(
+        "Release note",
+        description="What changed and for whom. Markdown is supported.",
+        validators=[Length(max=BODY_MAX), _no_controls],
+    )
+    ideas = StringField(
+        "Ideas it delivers",
+        description="Their numbers, as in the address /ideas/12: for example 12, 31.",
+        filters=[_strip],
+        validators=[Length(max=500), _no_controls],
+    )
+    mark_launched = BooleanField("Mark these ideas launched, with this post as the signed note")
+
+
 class IdeaForm(Form):
     title = StringField(
         "Title",
@@ -184,3 +235,41 @@ class StatusForm(Form):
 
 class CategoryForm(Form):
     name = StringField("Category name", validators=[DataRequired(), Length(max=60), _no_controls])
+
+
+BIO_MAX = 500
+
+
+def _one_newline(value: str | None) -> str | None:
+    """Browsers send a line break as CR LF but count it as one character against maxlength."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class BioForm(Form):
+    bio = TextAreaField(
+        "About you",
+        description=f"Shown on your public profile. Up to {BIO_MAX} characters; Markdown works.",
+        filters=[_one_newline],
+        validators=[Length(max=BIO_MAX), _no_controls],
+    )
+
+
+DELETE_CHOICES = [
+    SelectChoice(KEEP, "Keep my ideas and comments on the board, shown as “Deleted user”"),
+    SelectChoice(DELETE, "Delete my ideas and comments with my account"),
+]
+CHOOSE_CONTENT = "Choose what happens to your ideas and comments."
+
+
+class DeleteAccountForm(Form):
+    current_password = _current_password_field()
+    content = RadioField(
+        "Your ideas and comments",
+        choices=DELETE_CHOICES,
+        # The validators say it in words; the built-in check would only say "Not a valid choice".
+        validate_choice=False,
+        validators=[
+            InputRequired(message=CHOOSE_CONTENT),
+            AnyOf([KEEP, DELETE], message=CHOOSE_CONTENT),
+        ],
+    )

@@ -2,7 +2,9 @@
 
 from flask import abort, render_template
 
+from ideaboard.board.changelog import shipped_in
 from ideaboard.board.comments import comments_of
+from ideaboard.board.follows import is_following
 from ideaboard.board.ideas import can_edit, find_idea
 from ideaboard.board.pipeline import history_of
 from ideaboard.board.votes import voted_ids
@@ -38,6 +40,8 @@ def render_idea_page(
         comments=comments_of(idea.id),
         history=history_of(idea.id),
         voted=bool(user and voted_ids(user.id, [idea.id])),
+        following=bool(user and is_following(user.id, idea.id)),
+        shipped_in=shipped_in(idea.id),
         # A form makes a CSRF token, and with it a session: only for those who may comment.
         comment_form=comment_form or (user and CommentForm(formdata=None)),
         status_form=status_form,

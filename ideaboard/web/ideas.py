@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -16,8 +17,16 @@ from wtforms import SelectChoice
 from ideaboard.board.categories import list_categories
 from ideaboard.board.comments import add_comment
 from ideaboard.board.ideas import can_edit, create_idea, edit_idea
-from ideaboard.board.listing import DEFAULT_SORT, SORTS
-from ideaboard.board.votes import set_vote
+from ideaboard.board.listing import (
+    ALL,
+    DEFAULT_SHOW,
+    DEFAULT_SORT,
+    SHOWS,
+    SORTS,
+    any_ideas,
+    show_of,
+)
+from ideaboard.board.votes import VotingClosed, set_vote, voted_ids
 from ideaboard.models import STATUS_LABELS, Idea
 from ideaboard.text import render_markdown
 from ideaboard.web.errors import wants_json
@@ -45,6 +54,11 @@ def index():
     category_id = request.args.get("category", type=int)
     if category_id is not None and not 0 < category_id < 2**31:
         category_id = None
+    # Open ideas by default; closed (launched, declined) or all one click away. The view the
+    # visitor picked stays for the filter form and "Clear filters"; a status may override it.
+    picked = request.args.get("show")
+    picked = picked if picked in SHOWS else DEFAULT_SHOW
+    show = show_of(status, picked)
     rows = listing_rows(
         sort,
         status,
@@ -52,18 +66,32 @@ def index():
         current_app.config["IDEAS_PER_PAGE"],
         after=request.args.get("after"),
         before=request.args.get("before"),
+        show=show,
     )
     signed_in = viewer()
+    unfiltered_and_empty = not (rows.count or status or category_id or not rows.page.is_first)
     return render_template(
         "ideas/index.html",
         rows=rows,
         rows_html=assemble(rows, signed_in.id if signed_in else None),
         sort=sort,
         sorts=SORTS,
+        show=show,
+        picked_show=picked,
+        shows=SHOWS,
+        default_show=DEFAULT_SHOW,
         status=status,
         category_id=category_id,
         categories=remember("categories", list_categories),
+        # An empty open (or closed) list on a board that has ideas says where they are.
+        board_empty=unfiltered_and_empty and (show == ALL or not any_ideas()),
     )
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: send them to the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.route("/ideas/<id:idea_id>")
@@ -71,6 +99,17 @@ def index():
 @cached_page
 def detail(idea_id: int, slug: str | None = None):
     return render_idea_page(get_idea_or_404(idea_id))
+
+
+def focus_first_error(form) -> None:
+    """Autofocus the form's first invalid field: the browser shows it without scrolling.
+
+    Works without JavaScript; static/js/app.js also scrolls the field and its error into view.
+    """
+    for field in form:
+        if field.errors and field.type not in ("CSRFTokenField", "HiddenField"):
+            field.render_kw = {**(field.render_kw or {}), "autofocus": True}
+            return
 
 
 def _idea_form(idea: Idea | None = None) -> IdeaForm:
@@ -90,6 +129,7 @@ def _preview_or_save(form: IdeaForm, idea: Idea | None, save):
             return save()
         preview = render_markdown(form.body.data)
     status = 400 if form.errors else 200
+    focus_first_error(form)
     return render_template("ideas/form.html", form=form, preview=preview, idea=idea), status
 
 
@@ -135,16 +175,43 @@ def edit(idea_id: int):
 @throttle("VOTE")
 def vote(idea_id: int):
     if request.method == "GET":
-        # A visitor's vote link: logging in led here; the idea's page is where to vote.
-        return redirect(idea_url(get_idea_or_404(idea_id)))
+        return _confirm_vote(get_idea_or_404(idea_id))
     wanted = request.form.get("vote", "1") != "0"
-    result = set_vote(idea_id, current_user.id, wanted)
+    try:
+        result = set_vote(idea_id, current_user, wanted)
+    except VotingClosed as closed:
+        if wants_json():
+            return jsonify(
+                error="Voting closed", message=str(closed), status=409, votes=closed.result.votes
+            ), 409
+        flash(str(closed), "info")
+        return redirect(idea_url(closed.result))
     if result is None:
         abort(404, description=NO_SUCH_IDEA)
     if wants_json():
         return jsonify(voted=wanted, votes=result.votes)
     flash("Thanks for your vote!" if wanted else "Your vote is withdrawn.", "success")
     return redirect(idea_url(result))
+
+
+def _confirm_vote(idea: Idea):
+    """Where a visitor's vote link leads once they have logged in or signed up: one button.
+
+    The link is a GET, and any site can make a signed-in browser send a GET (a link, an image,
+    a redirect), so casting the vote here would let a page elsewhere plant votes. The GET only
+    asks; the vote is cast by the button's POST, which carries this session's CSRF token (no
+    other site can read it) and cannot be clicked through a frame (frame-ancestors 'none').
+    The intent survives logging in in the `next` address alone: no session or token on the
+    visitor's cached pages. (Keeping it in the session and casting it at login instead would
+    let a cross-site GET plant an intent that a later, unrelated login then casts.)
+    """
+    if not idea.is_open or voted_ids(current_user.id, [idea.id]):
+        if idea.is_open:
+            flash("You have already voted for this idea.", "info")
+        else:
+            flash("Voting is closed for this idea: its votes stay as they are.", "info")
+        return redirect(idea_url(idea))
+    return render_template("ideas/confirm_vote.html", idea=idea)
 
 
 @bp.route("/ideas/<id:idea_id>/comments", methods=["POST"])
@@ -157,6 +224,7 @@ def comment(idea_id: int):
         if wants_json():
             return jsonify(error="invalid", fields=form.errors), 400
         # Show the idea again with the typed comment and its error, so nothing is lost.
+        focus_first_error(form)
         return render_idea_page(idea, comment_form=form, status=400)
     new_comment = add_comment(idea.id, current_user, form.body.data)
     flash("Your comment is posted.", "success")

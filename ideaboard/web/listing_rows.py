@@ -14,7 +14,7 @@ from flask import get_template_attribute, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from ideaboard.board.listing import Page, list_ideas
+from ideaboard.board.listing import ALL, Page, list_ideas
 from ideaboard.board.votes import voted_ids
 from ideaboard.web.page_cache import remember
 
@@ -35,8 +35,8 @@ class Rows:
         return len(self.buttons)
 
 
-def _render(sort: str, status, category_id, per_page: int, after, before) -> Rows:
-    page = list_ideas(sort, status, category_id, per_page, after=after, before=before)
+def _render(sort: str, status, category_id, per_page: int, after, before, show) -> Rows:
+    page = list_ideas(sort, status, category_id, per_page, after=after, before=before, show=show)
     html = render_template("ideas/_rows.html", page=page)
     pieces = SLOT.split(html)
     parts: list[str | int] = [int(p) if i % 2 else p for i, p in enumerate(pieces)]
@@ -53,9 +53,11 @@ def _render(sort: str, status, category_id, per_page: int, after, before) -> Row
     return Rows(parts, buttons, cursors)
 
 
-def listing_rows(sort: str, status, category_id, per_page: int, after, before) -> Rows:
-    key = f"rows:{sort}:{status}:{category_id}:{per_page}:{after}:{before}"
-    return remember(key, lambda: _render(sort, status, category_id, per_page, after, before))
+def listing_rows(
+    sort: str, status, category_id, per_page: int, after, before, show: str = ALL
+) -> Rows:
+    key = f"rows:{sort}:{show}:{status}:{category_id}:{per_page}:{after}:{before}"
+    return remember(key, lambda: _render(sort, status, category_id, per_page, after, before, show))
 
 
 def assemble(rows: Rows, user_id: int | None) -> Markup:

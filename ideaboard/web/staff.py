@@ -2,7 +2,16 @@
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ideaboard.board.categories import (
@@ -11,11 +20,12 @@ from ideaboard.board.categories import (
     list_categories,
     save_category,
 )
-from ideaboard.board.listing import triage_page
+from ideaboard.board.listing import response_wait, triage_page
 from ideaboard.board.pipeline import StatusError, change_status
 from ideaboard.models import STATUS_LABELS
 from ideaboard.web.forms import CategoryForm, StatusForm
 from ideaboard.web.idea_page import get_idea_or_404, render_idea_page
+from ideaboard.web.ideas import focus_first_error
 from ideaboard.web.login import staff_required
 from ideaboard.web.templating import idea_url
 
@@ -40,6 +50,7 @@ def set_status(idea_id: int):
                 "success",
             )
             return redirect(idea_url(idea, _anchor="history"))
+    focus_first_error(form)
     return render_idea_page(idea, status_form=form, status=400)
 
 
@@ -50,7 +61,10 @@ def triage():
     page = triage_page(
         TRIAGE_PER_PAGE, after=request.args.get("after"), before=request.args.get("before")
     )
-    return render_template("staff/triage.html", page=page)
+    target = current_app.config["RESPONSE_TARGET_DAYS"]
+    # Oldest first puts the overdue ones on top; each row says how long, and how late.
+    waits = {idea.id: response_wait(idea.created_at, target) for idea in page.items}
+    return render_template("staff/triage.html", page=page, waits=waits, target=target)
 
 
 def _save_category(

@@ -40,3 +40,19 @@ document.addEventListener("submit", async (event) => {
     button.removeAttribute("aria-disabled");
   }
 });
+
+// A form sent back with errors: bring its first error into view and put the cursor in that
+// field, even on a phone where the form sits far down the page. (Without this file, the
+// server marks the same field `autofocus`.)
+function showFirstError() {
+  const field = document.querySelector(".field-error");
+  if (!field) return;
+  const input = field.querySelector("[aria-invalid=true]") || field.querySelector("input, textarea, select");
+  const error = field.querySelector(".error") || field;
+  // The whole field when it fits on the screen, else at least its message.
+  const fits = field.getBoundingClientRect().height <= window.innerHeight * 0.8;
+  (fits ? field : error).scrollIntoView({ block: fits ? "center" : "end" });
+  if (input) input.focus({ preventScroll: true });
+}
+
+showFirstError();

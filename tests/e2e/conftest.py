@@ -3,7 +3,7 @@
 import os
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,16 @@ class LiveServer:
     url: str
     staff_email: str
     staff_password: str
+    # The server's environment: commands such as the worker run against the same board.
+    env: dict = field(default_factory=dict, repr=False)
+
+    def work(self) -> str:
+        """What the background worker would do now: fan-out, digests, mail (to .eml files)."""
+        return run_flask(self.env, "worker", "--once")
+
+    @property
+    def mail_folder(self) -> Path:
+        return Path(self.env["IDEABOARD_INSTANCE_PATH"]) / "mail"
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +67,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 
     port = free_port()
     with gunicorn(env, port, tmp / "gunicorn.log", "--workers", "2"):
-        yield LiveServer(f"http://127.0.0.1:{port}", STAFF_EMAIL, password)
+        yield LiveServer(f"http://127.0.0.1:{port}", STAFF_EMAIL, password, env)
 
 
 @pytest.fixture(scope="session")

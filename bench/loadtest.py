@@ -47,7 +47,10 @@ UNCACHED = {
 def endpoints(browser: Browser, url: str, csrf: str, cookie: str) -> list[Endpoint]:
     detail = query(url, "SELECT id FROM idea WHERE comment_count = 50 ORDER BY id LIMIT 1")
     category = query(url, "SELECT id FROM category ORDER BY id LIMIT 1")[0][0]
-    hot = [row[0] for row in query(url, "SELECT id FROM idea ORDER BY hot DESC LIMIT 40")]
+    # The hottest ideas that still take votes (launched and declined ones answer 409).
+    hot = [
+        row[0] for row in query(url, "SELECT id FROM idea WHERE is_open ORDER BY hot DESC LIMIT 40")
+    ]
     session = {"Cookie": cookie}
     feeds = []
     for kind in ("rss", "atom"):

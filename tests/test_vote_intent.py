@@ -1,8 +1,9 @@
-"""A visitor who clicks Vote, then logs in or signs up, comes back to cast that vote in one click.
+"""A visitor who clicks Vote, then logs in or signs up, comes back with the vote counted.
 
-The intent travels in the login page's `next` address only. Logged in, the vote link shows a
-"Confirm your vote" page; only its POST, with the session's CSRF token, casts the vote. So no
-GET, whoever makes the browser send it, ever votes.
+The intent travels in the login page's `next` address only, and the login page says which
+idea the vote is for. The vote is cast by the login or sign-up POST itself (its CSRF token and
+the person's own password). Already logged in, the vote link shows a "Confirm your vote" page
+whose POST, with the session's token, casts it. So no GET, whoever sends it, ever votes.
 """
 
 import re
@@ -44,31 +45,28 @@ def follow_vote_link_to_login(client, idea) -> str:
     return back
 
 
-def test_log_in_then_one_click_casts_the_vote(client, users, idea):
+def test_logging_in_from_the_vote_link_counts_the_vote(client, users, idea):
     back = follow_vote_link_to_login(client, idea)
+    login_page = client.get(f"/login?next={back}").get_data(as_text=True)
+    assert "your vote for" in login_page and "Free refills" in login_page
     logged_in = client.post_form(
         "/login", {"email": "other@example.com", "password": PASSWORD, "next": back}
     )
-    assert logged_in.status_code == 302 and logged_in.location == back
-    # Logging in (a POST with its own token) did not vote, nor does landing on the link.
-    page = client.get(back)
-    assert page.status_code == 200
-    text = page.get_data(as_text=True)
-    assert "Confirm your vote" in text and "Free refills" in text
-    assert votes_of(idea.id) == (0, 0)
-
-    voted = client.post(back, data=confirm_form(text, idea.id))
-    assert voted.status_code == 302
-    assert voted.location == f"/ideas/{idea.id}/free-refills"
+    assert (logged_in.status_code, logged_in.location) == (302, f"/ideas/{idea.id}/free-refills")
     assert votes_of(idea.id) == (1, 1)
-    assert "Thanks for your vote!" in client.get(voted.location).get_data(as_text=True)
+    page = client.get(logged_in.location).get_data(as_text=True)
+    assert "Thanks for your vote for “Free refills”!" in page
+    # Following the link again (already voted) leads to the idea, not to a second vote.
+    again = client.get(back)
+    assert again.status_code == 302 and votes_of(idea.id) == (1, 1)
 
 
-def test_sign_up_then_one_click_casts_the_vote(client, idea):
+def test_signing_up_from_the_vote_link_counts_the_vote(client, idea):
     back = follow_vote_link_to_login(client, idea)
     login_page = client.get(f"/login?next={back}").get_data(as_text=True)
     # The login page passes the intent on to sign-up.
     assert f'href="/register?next={back}"' in login_page
+    assert "your vote for" in client.get(f"/register?next={back}").get_data(as_text=True)
     signed_up = client.post_form(
         f"/register?next={back}",
         {
@@ -79,10 +77,27 @@ def test_sign_up_then_one_click_casts_the_vote(client, idea):
             "next": back,
         },
     )
-    assert (signed_up.status_code, signed_up.location) == (302, back)
-    page = client.get(back).get_data(as_text=True)
+    assert (signed_up.status_code, signed_up.location) == (302, f"/ideas/{idea.id}/free-refills")
+    assert votes_of(idea.id) == (1, 1)
+
+
+def test_a_login_that_fails_casts_nothing(client, users, idea):
+    back = follow_vote_link_to_login(client, idea)
+    failed = client.post_form(
+        "/login", {"email": "other@example.com", "password": "x" * 12, "next": back}
+    )
+    assert failed.status_code == 400
     assert votes_of(idea.id) == (0, 0)
-    assert client.post(back, data=confirm_form(page, idea.id)).status_code == 302
+
+
+def test_logged_in_the_link_asks_before_voting(client, users, idea):
+    client.login("other@example.com")
+    back = f"/ideas/{idea.id}/vote"
+    text = client.get(back).get_data(as_text=True)
+    assert "Confirm your vote" in text and "Free refills" in text
+    assert votes_of(idea.id) == (0, 0)
+    voted = client.post(back, data=confirm_form(text, idea.id))
+    assert voted.status_code == 302
     assert votes_of(idea.id) == (1, 1)
 
 

@@ -193,3 +193,30 @@ def choose_mail(page: Page, check) -> None:
     expect(page.locator(".flash")).to_contain_text("Your mail settings are saved.")
     expect(page.get_by_label("New comments")).to_have_value("never")
     expect(page.get_by_label("Ideas I vote for")).not_to_be_checked()
+
+
+@pytest.mark.browser
+def test_a_visitors_vote_survives_signing_up(browser: Browser, live_server: LiveServer, javascript):
+    author = new_context(browser)
+    page = author.new_page()
+    page.goto(live_server.url + "/")
+    sign_up(page, unique_email("author"), "Ada Author")
+    idea_url = post_idea(page, f"Decaf after six {uuid.uuid4().hex[:6]}", "Please.")
+    author.close()
+
+    visitor = new_context(browser, java_script_enabled=javascript)
+    page = visitor.new_page()
+    page.goto(idea_url)
+    page.locator(".idea-head .vote-button").first.click()
+    expect(page.locator(".notice")).to_contain_text("your vote for")
+    page.get_by_role("link", name="Create an account").click()
+    expect(page.locator(".notice")).to_contain_text("Sign up, and your vote for")
+    page.get_by_label("Email").fill(unique_email("visitor"))
+    page.get_by_label("Display name").fill("Vic Visitor")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(idea_url)
+    expect(page.locator(".flash").last).to_contain_text("Thanks for your vote")
+    expect(page.locator(".idea-head [data-vote-count]")).to_have_text("1")
+    visitor.close()

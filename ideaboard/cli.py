@@ -4,6 +4,7 @@ Each command parses its options, calls the rules in ideaboard/board/ (or the ben
 and says what happened; none holds a rule of its own.
 """
 
+import logging
 import os
 import signal
 import threading
@@ -178,11 +179,22 @@ def _settings_and_transport():
     return settings, lambda: transport_for(config["SMTP_URL"], config["MAIL_FOLDER"])
 
 
+def _log_to_stderr() -> None:
+    """The worker's own lines (and each mail written to a file) on stderr, as gunicorn's are."""
+    logger = logging.getLogger("ideaboard")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Do what is due now, then exit.")
 def worker_command(once: bool) -> None:
     """Send mail and do all other deferred work; runs until stopped (Ctrl-C or SIGTERM)."""
+    _log_to_stderr()
     settings, make_transport = _settings_and_transport()
     if once:
         click.echo(run_once(make_transport(), settings).summary())

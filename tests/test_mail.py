@@ -234,10 +234,13 @@ def test_workers_never_claim_the_same_mail(app, users, password_hash):
     assert sorted(m.id for m in again) == sorted(every)
 
 
-def test_without_a_mail_server_mail_becomes_files(app, client, runner):
+def test_without_a_mail_server_mail_becomes_files(app, client, runner, caplog):
     assert app.config["SMTP_URL"] == ""
     register(client)
-    assert "1 sent" in work(runner)
+    with caplog.at_level("INFO", logger="ideaboard"):
+        assert "1 sent" in work(runner)
+    # Logged too, so a newcomer running `make run` sees where the mail went.
+    assert any("mail to new@example.com written to" in r.getMessage() for r in caplog.records)
     [path] = list(Path(app.config["MAIL_FOLDER"]).glob("*.eml"))
     message = email.message_from_bytes(path.read_bytes(), policy=email_policy)
     assert message["To"] == "new@example.com"

@@ -220,3 +220,52 @@ def test_a_visitors_vote_survives_signing_up(browser: Browser, live_server: Live
     expect(page.locator(".flash").last).to_contain_text("Thanks for your vote")
     expect(page.locator(".idea-head [data-vote-count]")).to_have_text("1")
     visitor.close()
+
+
+@pytest.mark.browser
+def test_people_listening_export_and_leaving(
+    browser: Browser, live_server: LiveServer, javascript: bool, tmp_path
+):
+    audit = PageAudit(browser, tmp_path)
+    context = new_context(browser, java_script_enabled=javascript, accept_downloads=True)
+    page = context.new_page()
+    name = "Pia Person" if javascript else "Nils NoScript"
+    email = unique_email("person")
+    page.goto(live_server.url + "/")
+    sign_up(page, email, name)
+    idea_url = post_idea(page, f"Lids that fit {uuid.uuid4().hex[:6]}", "Please.")
+
+    page.goto(idea_url)
+    page.locator(".idea .meta").get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    audit.check(page, "profile", javascript)
+
+    page.get_by_role("contentinfo").get_by_role("link", name="How we listen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How we listen")
+    audit.check(page, "listening", javascript)
+
+    page.get_by_role("link", name="Account", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    exported = Path(download.value.path()).read_text()
+    assert email in exported and "Lids that fit" in exported
+
+    page.get_by_role("link", name="Delete my account…").click()
+    audit.check(page, "delete account", javascript)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.locator(".field-error .error").first).to_be_visible()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.locator("input[name=content][value=keep]").check()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.locator(".flash")).to_contain_text("Your account is deleted")
+    page.goto(idea_url)
+    expect(page.locator(".idea .meta")).to_contain_text("Deleted user")
+    context.close()
+    problems = [
+        f"{page_name}: {kind} {message}"
+        for page_name, messages in audit.validate_html().items()
+        for kind, found in (("vnu", messages), ("axe", audit.axe.get(page_name, [])))
+        for message in found
+    ]
+    audit.close()
+    assert not problems, "\n".join(problems)

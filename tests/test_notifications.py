@@ -276,3 +276,22 @@ def test_deleting_an_account_with_its_ideas_keeps_others_counts_right(app, runne
     with db.connection_context():
         assert delete_account(users["member"].id, "delete")
     assert unread(users["other"].id) == (0, 0)  # the notification went with the idea
+
+
+def test_the_notifications_page_costs_the_same_for_one_or_many(app, runner, users, idea, sql_log):
+    member = app.test_client()
+    member.login("member@example.com")
+    staff = app.test_client()
+    staff.login("staff@example.com")
+
+    def statements_for_the_page() -> int:
+        work(runner)
+        before = len(sql_log)
+        assert member.get("/notifications").status_code == 200
+        return len(sql_log) - before
+
+    staff.post_form(f"/ideas/{idea.id}/comments", {"body": "First answer."})
+    one = statements_for_the_page()
+    for number in range(5):
+        staff.post_form(f"/ideas/{idea.id}/comments", {"body": f"Answer {number}."})
+    assert statements_for_the_page() == one  # not a query (or four) per notification

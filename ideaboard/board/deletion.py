@@ -3,6 +3,7 @@ along, with every vote withdrawn and every counter kept right, in one transactio
 
 from collections import Counter, defaultdict
 
+from ideaboard.board.counters import move_many_counters
 from ideaboard.board.notifications import recount_unread, unread_about
 from ideaboard.board.people import DELETED_NAME
 from ideaboard.db import db, is_sqlite
@@ -14,7 +15,6 @@ from ideaboard.models import (
     OutgoingMail,
     User,
     UserSession,
-    hot_sql,
     utcnow,
 )
 
@@ -23,8 +23,6 @@ KEEP, DELETE = "keep", "delete"
 CHOICES = (KEEP, DELETE)
 # No argon2 hash looks like this, so no password ever matches it again.
 UNUSABLE_PASSWORD = "!"
-# Ids per UPDATE ... IN (...): well under every engine's limit on bound parameters.
-BATCH = 500
 
 STAFF_MUST_KEEP = (
     "Staff accounts keep their ideas and comments: the status changes you signed are part of "
@@ -40,20 +38,6 @@ def deleted_email(user_id: int) -> str:
     return f"deleted-{user_id}@deleted.invalid"
 
 
-def _move_counters(idea_ids: list[int], votes: int = 0, comments: int = 0) -> None:
-    """Add to the counters of many ideas and rescore them, a batch per statement."""
-    p = db.param
-    hot = hot_sql(f"(vote_count + {p})", f"(comment_count + {p})", "created_at")
-    for start in range(0, len(idea_ids), BATCH):
-        batch = idea_ids[start : start + BATCH]
-        marks = ", ".join([p] * len(batch))
-        db.execute_sql(
-            f"UPDATE idea SET vote_count = vote_count + {p}, comment_count = comment_count + {p},"
-            f" hot = {hot} WHERE id IN ({marks})",
-            [votes, comments, votes, comments, *batch],
-        )
-
-
 def _delete_returning_ideas(table: str, column: str, user_id: int) -> list[int]:
     """Delete the person's rows of a table; the idea id of each deleted row."""
     p = db.param
@@ -65,7 +49,7 @@ def _delete_returning_ideas(table: str, column: str, user_id: int) -> list[int]:
 
 def _withdraw_votes(user_id: int) -> None:
     # One vote per person per idea: each idea loses exactly one.
-    _move_counters(_delete_returning_ideas("vote", "user_id", user_id), votes=-1)
+    move_many_counters(_delete_returning_ideas("vote", "user_id", user_id), votes=-1)
 
 
 def _delete_comments(user_id: int) -> None:
@@ -74,7 +58,7 @@ def _delete_comments(user_id: int) -> None:
     for idea_id, amount in per_idea.items():
         by_amount[amount].append(idea_id)
     for amount, idea_ids in by_amount.items():
-        _move_counters(sorted(idea_ids), comments=-amount)
+        move_many_counters(sorted(idea_ids), comments=-amount)
 
 
 def _lock_person(user_id: int) -> User | None:

@@ -42,6 +42,8 @@ def module_name(path: Path) -> str:
 
 MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 TREES = {name: ast.parse(path.read_text(), str(path)) for name, path in MODULES.items()}
+# The tables and the schema versions are packages: every module in them is data layer.
+DATA_LAYER |= {n for n in MODULES if n.startswith(("ideaboard.models.", "ideaboard.migrations."))}
 
 
 def imported_names(name: str) -> set[str]:

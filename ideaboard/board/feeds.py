@@ -13,6 +13,7 @@ import secrets
 
 from peewee import JOIN
 
+from ideaboard.board.listing import publicly_listed
 from ideaboard.models import Category, Comment, Follow, Idea, StatusChange, User
 
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
@@ -41,7 +42,7 @@ def _answers():
         .join(Category, JOIN.LEFT_OUTER, on=(Idea.category == Category.id))
         .switch(Comment)
         .join(User, on=(Comment.author == User.id))
-        .where(Comment.is_official)
+        .where(Comment.is_official & Comment.hidden_at.is_null())
     )
 
 
@@ -56,7 +57,7 @@ def status_feed(status: str, limit: int) -> list[StatusChange]:
     (to_status, created_at, id) index."""
     return list(
         _changes()
-        .where(StatusChange.to_status == status)
+        .where((StatusChange.to_status == status) & publicly_listed())
         .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
         .limit(limit)
     )
@@ -67,7 +68,7 @@ def category_feed(category_id: int, limit: int) -> list[StatusChange]:
     (category, created_at, id) index (the category is copied onto each change)."""
     return list(
         _changes()
-        .where(StatusChange.category == category_id)
+        .where((StatusChange.category == category_id) & publicly_listed())
         .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
         .limit(limit)
     )
@@ -97,7 +98,7 @@ def followed_feed(user_id: int, limit: int) -> list[FeedItem]:
     idea's rows through the (idea, created_at) indexes: the cost grows with how many ideas
     this person follows, never with the size of the board.
     """
-    followed = (Follow.user == user_id) & Follow.active
+    followed = (Follow.user == user_id) & Follow.active & publicly_listed()
     changes = (
         _changes()
         .join(Follow, on=(Follow.idea == StatusChange.idea))

@@ -32,6 +32,13 @@ DEFAULT_SHOW = OPEN
 CURSOR_SEPARATOR = "~"
 
 
+def publicly_listed():
+    """The ideas listings, search and feeds show: not hidden by staff, not merged into
+    another, not waiting for a first post's review. Each is rare, so reading a listing index
+    in order and skipping them costs next to nothing."""
+    return Idea.hidden_at.is_null() & Idea.merged_into.is_null() & ~Idea.pending_review
+
+
 @dataclass
 class Page:
     """One page of a keyset listing, with cursors for the pages either side (None: no page)."""
@@ -141,7 +148,7 @@ def list_ideas(
     show: str = ALL,
 ) -> Page:
     """One page of a listing; a status filter, when given, already says open or closed."""
-    query = idea_query()
+    query = idea_query().where(publicly_listed())
     if status in STATUS_LABELS:
         query = query.where(Idea.status == status)
     elif show in (OPEN, CLOSED):
@@ -155,7 +162,7 @@ def list_ideas(
 def triage_page(per_page: int, after: str | None = None, before: str | None = None) -> Page:
     """Ideas nobody has answered yet, oldest first, so none waits forever."""
     return keyset_page(
-        idea_query().where(Idea.status == UNDER_REVIEW),
+        idea_query().where((Idea.status == UNDER_REVIEW) & publicly_listed()),
         Idea.created_at,
         per_page,
         descending=False,
@@ -188,7 +195,7 @@ def accepted_ideas(limit: int, status: str | None = None) -> list[Idea]:
         # accepted_at is set for all of them; saying so lets PostgreSQL skip the NULLs that
         # come first in a descending index scan (730,000 of them at a million ideas: seconds)
         # instead of filtering them row by row.
-        .where(condition & Idea.accepted_at.is_null(False))
+        .where(condition & Idea.accepted_at.is_null(False) & publicly_listed())
         .order_by(Idea.accepted_at.desc(), Idea.id.desc())
         .limit(limit)
     )

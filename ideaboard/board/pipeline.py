@@ -1,5 +1,6 @@
 """The status pipeline: the one function that moves an idea and signs the move, and the notes."""
 
+from ideaboard.board import audit
 from ideaboard.board.events import record_event
 from ideaboard.board.listening import count_status_change
 from ideaboard.db import db
@@ -57,6 +58,15 @@ def change_status(
             category=category_id,
         )
         count_status_change(record)
+        audit.record(
+            author,
+            "status",
+            f"#{idea.id}: {STATUS_LABELS.get(current, current)} → {STATUS_LABELS[to_status]}",
+            idea_id=idea.id,
+            from_status=current,
+            to_status=to_status,
+            status_change_id=record.id,
+        )
         if announce:
             record_event(EVENT_STATUS, idea.id, author.id, status_change=record.id)
     idea.status = to_status

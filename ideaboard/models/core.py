@@ -1,4 +1,4 @@
-"""The tables: users and their sessions, categories, ideas, votes, comments, status history."""
+"""The board itself: people and their logins, categories, ideas, votes, comments, status history."""
 
 import math
 from datetime import UTC, datetime
@@ -8,12 +8,12 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
-    CompositeKey,
     DateTimeField,
     DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
+    fn,
 )
 
 from ideaboard.db import BaseModel, is_sqlite
@@ -49,13 +49,6 @@ ROLES = ("member", "staff", "admin")
 # How news of followed ideas reaches a person by mail, per kind of news.
 INSTANT, DAILY, NEVER = "instant", "daily", "never"
 MAIL_MODES = (INSTANT, DAILY, NEVER)
-# What happened to an idea someone follows (Event.kind).
-EVENT_STATUS, EVENT_ANSWER, EVENT_COMMENT, EVENT_CHANGELOG = (
-    "status_change",
-    "official_answer",
-    "comment",
-    "changelog",
-)
 
 # One factor of ten in engagement is worth this many seconds of freshness in the hot sort.
 HOT_TIMESCALE_SECONDS = 7 * 24 * 3600
@@ -122,6 +115,8 @@ class User(BaseModel):
     unread_notifications = IntegerField(default=0)
     # The secret in the address of this person's private feed of followed ideas (None: off).
     feed_token = CharField(max_length=64, null=True, unique=True)
+    # Set by staff (board/suspension.py): no login, no posting, sessions ended.
+    suspended_at = DateTimeField(null=True)
 
     @property
     def is_staff(self) -> bool:
@@ -140,8 +135,16 @@ class UserSession(BaseModel):
 
 class Category(BaseModel):
     id = AutoField()
+    # Unique whatever its capitals: see the lower(name) index below the class.
     name = CharField(max_length=60, unique=True)
     created_at = DateTimeField(default=utcnow)
+    # Lists show categories by position, then name; staff reorder them.
+    position = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    # An archived category takes no new ideas and leaves the filters; its ideas keep it.
+    archived_at = DateTimeField(null=True)
+
+
+Category.add_index(Category.index(fn.LOWER(Category.name), unique=True, name="category_name_lower"))
 
 
 class Idea(BaseModel):
@@ -167,6 +170,19 @@ class Idea(BaseModel):
     is_open = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
     # When staff first answered: a status change or an official reply (board/listening.py).
     first_response_at = DateTimeField(null=True)
+    # Curation (board/moderation.py, board/merge.py). Listings, search and feeds show only
+    # ideas with none of these: hidden by staff, merged into another, or waiting for a first
+    # post's review. Each is rare, so the filter costs nothing on the listing indexes.
+    hidden_at = DateTimeField(null=True)
+    merged_into = ForeignKeyField(
+        "self",
+        null=True,
+        on_delete="SET NULL",
+        backref="merged_ideas",
+        column_name="merged_into_id",
+        index=False,  # a partial index below the class
+    )
+    pending_review = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
 
     # The statuses that close an idea (is_open is False exactly for these).
     CLOSED_STATUSES = (LAUNCHED, DECLINED)
@@ -190,11 +206,35 @@ class Idea(BaseModel):
         return STATUS_LABELS.get(self.status, self.status)
 
 
+# Only merged ideas are in it: small, and never a way to read "not merged" (all the others).
+Idea.add_index(
+    Idea.index(Idea.merged_into, where=Idea.merged_into.is_null(False), name="idea_merged_into_id")
+)
+
+
 class Vote(BaseModel):
     id = AutoField()
     idea = ForeignKeyField(Idea, backref="votes", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="votes", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
+    # Staff who recorded this vote for the customer (from a call or a mail); None: their own.
+    recorded_by = ForeignKeyField(
+        User,
+        null=True,
+        on_delete="SET NULL",
+        backref="+",
+        column_name="recorded_by_id",
+        index=False,
+    )
+    # Set on a vote a merge copied from this duplicate; unmerging removes exactly these.
+    merged_from = ForeignKeyField(
+        Idea,
+        null=True,
+        on_delete="SET NULL",
+        backref="+",
+        column_name="merged_from_id",
+        index=False,  # unmerging reads the original's votes through (idea, user)
+    )
 
     class Meta:
         # The database, not the application, guarantees one vote per person per idea.
@@ -209,6 +249,9 @@ class Comment(BaseModel):
     # Fixed when written: a reply stays official even if its author later changes role.
     is_official = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+    edited_at = DateTimeField(null=True)
+    # Hidden by staff: a placeholder for others, still shown to its author.
+    hidden_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("idea", "created_at"), False),)
@@ -234,164 +277,3 @@ class StatusChange(BaseModel):
             (("category", "created_at", "id"), False),
         )
         constraints = [SQL("CHECK (from_status <> to_status)")]
-
-
-class Follow(BaseModel):
-    """Who hears about an idea. An unfollow keeps the row, inactive, so that voting or
-    commenting later does not follow the idea again behind the person's back."""
-
-    id = AutoField()
-    user = ForeignKeyField(User, backref="follows", on_delete="CASCADE")
-    idea = ForeignKeyField(Idea, backref="follows", on_delete="CASCADE")
-    active = BooleanField(default=True)
-    reason = CharField(max_length=10)  # own, voted, commented, asked
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("idea", "user"), True), (("user", "created_at"), False))
-
-
-class ChangelogPost(BaseModel):
-    """A release note from the team, naming the ideas it delivers."""
-
-    id = AutoField()
-    author = ForeignKeyField(User, backref="changelog_posts", on_delete="CASCADE")
-    title = CharField(max_length=120)
-    body = TextField(default="")
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("created_at", "id"), False),)
-
-
-class ChangelogIdea(BaseModel):
-    id = AutoField()
-    post = ForeignKeyField(ChangelogPost, backref="links", on_delete="CASCADE")
-    idea = ForeignKeyField(Idea, backref="changelog_links", on_delete="CASCADE")
-
-    class Meta:
-        indexes = ((("post", "idea"), True), (("idea",), False))
-
-
-class Event(BaseModel):
-    """Something happened to an idea; written with the change, fanned out by the worker."""
-
-    id = AutoField()
-    kind = CharField(max_length=20)
-    idea = ForeignKeyField(Idea, backref="events", on_delete="CASCADE")
-    actor = ForeignKeyField(User, backref="events", null=True, on_delete="SET NULL")
-    status_change = ForeignKeyField(StatusChange, null=True, on_delete="CASCADE")
-    comment = ForeignKeyField(Comment, null=True, on_delete="CASCADE")
-    changelog_post = ForeignKeyField(ChangelogPost, null=True, on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
-    # Set once every follower has its notification.
-    done_at = DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("done_at", "id"), False),)
-
-
-class Notification(BaseModel):
-    id = AutoField()
-    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
-    event = ForeignKeyField(Event, backref="notifications", on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
-    read_at = DateTimeField(null=True)
-    # Set when a digest carried it (instant mail is its own outbox row).
-    mailed_at = DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("event", "user"), True), (("user", "id"), False), (("user", "read_at"), False))
-
-
-# Outgoing mail moves from pending to sent, or to failed once every retry is used up.
-MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
-
-
-class OutgoingMail(BaseModel):
-    """The outbox: a mail is written here in the transaction of the action that causes it.
-
-    The worker claims due rows by pushing next_attempt_at past a lease: a worker that dies
-    mid-send leaves the row due again after the lease, to be sent with the same Message-ID.
-    """
-
-    id = AutoField()
-    message_id = CharField(max_length=200, unique=True)
-    kind = CharField(max_length=30)
-    user = ForeignKeyField(User, backref="mails", null=True, on_delete="SET NULL")
-    to_address = CharField(max_length=254)
-    subject = CharField(max_length=200)
-    text_body = TextField()
-    html_body = TextField()
-    # The one-click unsubscribe link (RFC 8058), when the mail is one a person can stop.
-    unsubscribe_url = TextField(null=True)
-    status = CharField(max_length=10, default=MAIL_PENDING)
-    attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow)
-    last_error = TextField(default="")
-    created_at = DateTimeField(default=utcnow)
-    sent_at = DateTimeField(null=True)
-
-    class Meta:
-        # The worker reads the due pending rows in order of their time.
-        indexes = ((("status", "next_attempt_at"), False),)
-
-
-# /listening's counts: board/listening.py moves them with every staff answer and rebuilds them.
-
-
-class ResponseTime(BaseModel):  # answered ideas per bucket of board/listening.BUCKETS
-    bucket = IntegerField(primary_key=True)
-    ideas = IntegerField(default=0)
-
-
-class PostingDay(BaseModel):  # per day posted (since 1970, UTC): ideas, how soon answered
-    day = IntegerField(primary_key=True)
-    posted = IntegerField(default=0)  # counted when 30 days old (ListeningState.closed_before)
-    answered = IntegerField(default=0)
-    within_7_days = IntegerField(default=0)
-    within_30_days = IntegerField(default=0)
-
-
-class QuarterCount(BaseModel):  # ideas accepted (into accepted or later) and launched
-    quarter = IntegerField()  # year * 10 + quarter: 20263 is July to September 2026
-    category_id = IntegerField()  # 0: no category
-    accepted = IntegerField(default=0)
-    launched = IntegerField(default=0)
-
-    class Meta:
-        primary_key = CompositeKey("quarter", "category_id")
-
-
-class StaffAnswers(BaseModel):  # status changes and official answers per person
-    user = ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
-    answers = IntegerField(default=0)
-
-
-# One row: PostingDay.posted counts the ideas up to last_idea_id on days before closed_before.
-class ListeningState(BaseModel):
-    id = IntegerField(primary_key=True)
-    closed_before = IntegerField()
-    last_idea_id = IntegerField()
-
-
-ALL_MODELS = [
-    User,
-    UserSession,
-    Category,
-    Idea,
-    Vote,
-    Comment,
-    StatusChange,
-    Follow,
-    ChangelogPost,
-    ChangelogIdea,
-    Event,
-    Notification,
-    OutgoingMail,
-    ResponseTime,
-    PostingDay,
-    QuarterCount,
-    StaffAnswers,
-    ListeningState,
-]

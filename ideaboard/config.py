@@ -67,9 +67,15 @@ def load_config(instance_path: str) -> dict:
         "BASE_URL": env("IDEABOARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         # The background worker looks for due work this often when idle (seconds).
         "WORKER_INTERVAL": float(env("IDEABOARD_WORKER_INTERVAL", "5")),
-        # Throttling (Flask-Limiter). memory:// counts per process: use redis:// with several
-        # workers or machines so they share one count.
+        # Throttling (Flask-Limiter). The default SQLite file is shared by every worker on this
+        # machine (ideaboard/ratelimit_store.py); several machines share redis:// instead.
+        # memory:// would count per worker process, multiplying every limit by the workers.
         "RATELIMIT_ENABLED": env("IDEABOARD_RATELIMIT_ENABLED", "1") != "0",
-        "RATELIMIT_STORAGE_URI": env("IDEABOARD_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_STORAGE_URI": env(
+            "IDEABOARD_RATELIMIT_STORAGE_URL",
+            "sqlite:///" + os.path.join(instance_path, "ratelimits.sqlite"),
+        ),
+        # Starts every key, so several boards can share one Redis without sharing counts.
+        "RATELIMIT_KEY_PREFIX": env("IDEABOARD_RATELIMIT_KEY_PREFIX", ""),
         **RATE_LIMITS,
     }

@@ -1,4 +1,4 @@
-"""Throttling per IP and per account (memory and Redis storage), and the honeypot field."""
+"""Throttling per IP and per account (default SQLite and Redis storage), and the honeypot field."""
 
 import os
 import uuid
@@ -9,6 +9,7 @@ import redis
 from ideaboard.config import load_config
 from ideaboard.db import db
 from ideaboard.models import Comment, Idea, OutgoingMail, User
+from ideaboard.ratelimit_store import SQLiteStorage
 from ideaboard.web.errors import MESSAGES
 from ideaboard.web.throttling import HONEYPOT_FIELD, account_key, ip_key, limiter
 from tests.conftest import PASSWORD
@@ -51,10 +52,11 @@ def delete_run_keys(client) -> None:
         client.delete(*keys)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["default", "redis"])
 def storage_uri(request):
-    if request.param == "memory":
-        yield "memory://"
+    if request.param == "default":
+        # The app's own default: a SQLite file in this test's instance folder.
+        yield None
         return
     client = request.getfixturevalue("redis_client")
     # Both database runs of a test share the prefix: each starts from zero.
@@ -66,12 +68,9 @@ def storage_uri(request):
 @pytest.fixture
 def limited(app, storage_uri):
     """The test app with throttling on (conftest turns it off) and small numbers."""
-    app.config.update(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=storage_uri,
-        RATELIMIT_KEY_PREFIX=RUN_PREFIX,
-        **SMALL_LIMITS,
-    )
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_KEY_PREFIX=RUN_PREFIX, **SMALL_LIMITS)
+    if storage_uri:
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri
     limiter.init_app(app)
     return app
 
@@ -243,12 +242,22 @@ def test_config_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("IDEABOARD_SECRET_KEY", "x")
     config = load_config(str(tmp_path))
     assert config["RATELIMIT_ENABLED"] is True
-    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Shared by every worker on the machine, not memory:// (one count per worker process).
+    assert config["RATELIMIT_STORAGE_URI"] == f"sqlite:///{tmp_path / 'ratelimits.sqlite'}"
+    assert config["RATELIMIT_KEY_PREFIX"] == ""
     monkeypatch.setenv("IDEABOARD_RATELIMIT_ENABLED", "0")
     monkeypatch.setenv("IDEABOARD_RATELIMIT_STORAGE_URL", "redis://cache:6379/1")
+    monkeypatch.setenv("IDEABOARD_RATELIMIT_KEY_PREFIX", "board-2")
     config = load_config(str(tmp_path))
     assert config["RATELIMIT_ENABLED"] is False
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/1"
+    assert config["RATELIMIT_KEY_PREFIX"] == "board-2"
+
+
+@pytest.mark.parametrize("storage_uri", ["default"], indirect=True)
+def test_the_default_storage_is_a_file_every_worker_shares(limited):
+    assert isinstance(limiter.storage, SQLiteStorage)
+    assert limiter.storage.path == os.path.join(limited.instance_path, "ratelimits.sqlite")
 
 
 def test_keys_group_ipv6_by_64_and_hide_emails(app):

@@ -8,6 +8,8 @@ from flask import Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_login import current_user
 
+# Imported for its side effect: it registers the sqlite:/// storage (the default) with limits.
+import ideaboard.ratelimit_store  # noqa: F401
 from ideaboard.models import normalize_email
 from ideaboard.web.errors import MESSAGES
 

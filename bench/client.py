@@ -23,12 +23,14 @@ NEXT_LINK = re.compile(r'<a[^>]*rel="next"[^>]*href="([^"]+)"|<a[^>]*href="([^"]
 @dataclass
 class Endpoint:
     name: str
-    kind: str  # baseline, home, listing, detail, vote, roadmap, feed, listening
+    kind: str  # baseline, home, listing, detail, vote, roadmap, feed, listening, search
     path: str = "/"
     headers: dict[str, str] = field(default_factory=dict)
     expect: int = 200
     vote_ideas: list[int] = field(default_factory=list)
     csrf: str = ""
+    # GET these in turn instead of `path` alone (a query mix).
+    paths: list[str] = field(default_factory=list)
 
 
 class Browser:
@@ -96,6 +98,7 @@ def run_wrk(base: str, endpoint: Endpoint, args: argparse.Namespace) -> dict:
         "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in endpoint.headers.items()),
         "BENCH_VOTE_IDEAS": ",".join(str(i) for i in endpoint.vote_ideas),
         "BENCH_CSRF": endpoint.csrf,
+        "BENCH_PATHS": "\n".join(endpoint.paths),
     }
     command = [
         "wrk",

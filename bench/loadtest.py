@@ -8,7 +8,9 @@ Run it through `bench/run` (see its header). For each database it:
    (`--config python:ideaboard.gunicorn_conf`) and measures it with wrk: the baseline;
 3. serves the app the same way (throttling off, its own instance path and database URL),
    logs in once as the bench account, and drives every endpoint with
-   `wrk -t2 -c16 -d10s --latency` and bench/request.lua (which reports p50/p95/p99);
+   `wrk -t2 -c16 -d10s --latency` and bench/request.lua (which reports p50/p95/p99); then
+   again with the page cache off, for some pages and for the search query mix
+   (bench/search.py);
 4. saves the numbers to bench/results/ and rewrites docs/PERFORMANCE.md from them.
 
 Only loopback addresses are used, and every wait and loop is bounded in time.
@@ -26,6 +28,7 @@ from pathlib import Path
 from boards import Size, now, prepare, query
 from client import Browser, Endpoint, deep_page, measure, run_wrk
 from report import kept_sections, render
+from search import search_endpoints
 from serve import ROOT, Server, log, machine, worker_rss
 
 BENCH = ROOT / "bench"
@@ -126,6 +129,11 @@ def bench_database(db: str, size: Size, args) -> dict:
     uncached_env = {**env, "IDEABOARD_PAGE_CACHE_SECONDS": "0"}
     with Server("wsgi:app", uncached_env, logdir / "gunicorn-uncached.log") as server:
         browser = Browser(server.base)
+        run_wrk(
+            server.base,
+            Endpoint("warm-up", "home"),
+            argparse.Namespace(**{**vars(args), "duration": 3}),
+        )
         for endpoint in chosen:
             if endpoint.name in UNCACHED:
                 uncached = Endpoint(
@@ -136,6 +144,10 @@ def bench_database(db: str, size: Size, args) -> dict:
                     endpoint.expect,
                 )
                 rows.append(measure(server.base, uncached, browser, args))
+        # Searches, each request its own: the page cache would answer a repeated one.
+        for endpoint in search_endpoints(browser):
+            if not args.only or re.search(args.only, endpoint.name):
+                rows.append(measure(server.base, endpoint, browser, args))
     # Measured again at the end: if other work on the machine changed the speed meanwhile,
     # the two baselines differ, and the ratios use their mean.
     rows.append(baseline(env, logdir, args, "hello world (baseline, again)"))

@@ -3,6 +3,7 @@
 --   BENCH_VOTE_IDEAS  comma-separated idea ids: send vote POSTs instead of the URL's GET,
 --                     alternating vote=1 and vote=0 on each idea in turn
 --   BENCH_CSRF        the CSRF token that goes with the session cookie (vote POSTs)
+--   BENCH_PATHS       paths to GET in turn, one per line (a query mix), instead of the URL's
 -- At the end it prints one line "BENCH_JSON {...}" with counts and p50/p95/p99 latency.
 
 local vote_ideas = {}
@@ -18,6 +19,10 @@ for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
 end
 for id in (os.getenv("BENCH_VOTE_IDEAS") or ""):gmatch("%d+") do
   table.insert(vote_ideas, id)
+end
+local paths = {}
+for path in (os.getenv("BENCH_PATHS") or ""):gmatch("[^\n]+") do
+  table.insert(paths, path)
 end
 
 function setup(thread)
@@ -37,6 +42,13 @@ if #vote_ideas > 0 then
     local vote = (counter % 2 == 1) and "1" or "0"
     local body = "csrf_token=" .. csrf .. "&vote=" .. vote
     return wrk.format("POST", "/ideas/" .. vote_ideas[index] .. "/vote", nil, body)
+  end
+end
+
+if #vote_ideas == 0 and #paths > 0 then
+  function request()
+    counter = counter + 1
+    return wrk.format("GET", paths[(counter + (offset or 0)) % #paths + 1])
   end
 end
 

@@ -29,6 +29,9 @@ RATE_LIMITS = {
     "RATELIMIT_COMMENT_PER_ACCOUNT": "20 per 10 minutes; 200 per day",
     "RATELIMIT_VOTE_PER_IP": "300 per 10 minutes",
     "RATELIMIT_VOTE_PER_ACCOUNT": "120 per 10 minutes",
+    # Flags ask staff to look at an idea or a comment (board/moderation.py).
+    "RATELIMIT_FLAG_PER_IP": "30 per 10 minutes",
+    "RATELIMIT_FLAG_PER_ACCOUNT": "20 per 10 minutes; 100 per day",
     # "Forgot your password?" and "send the link again": each sends a mail.
     "RATELIMIT_MAIL_PER_IP": "10 per hour; 30 per day",
     "RATELIMIT_MAIL_PER_ACCOUNT": "3 per hour; 10 per day",
@@ -46,6 +49,10 @@ def load_config(instance_path: str) -> dict:
         "IDEAS_PER_PAGE": int(env("IDEABOARD_IDEAS_PER_PAGE", "20")),
         # Triage shows how long each idea has waited for an answer, and when it is past this.
         "RESPONSE_TARGET_DAYS": int(env("IDEABOARD_RESPONSE_TARGET_DAYS", "14")),
+        # 1: a new account's ideas wait for staff approval until one of them is approved.
+        "PREMODERATE_FIRST_POSTS": env("IDEABOARD_PREMODERATE_FIRST_POSTS", "0") == "1",
+        # Votes a person may have on open ideas at a time (UserVoice style); 0: no limit.
+        "VOTE_BUDGET": max(int(env("IDEABOARD_VOTE_BUDGET", "0")), 0),
         # Bodies are capped at 10,000 characters; form encoding can triple that, so leave room.
         "MAX_CONTENT_LENGTH": int(env("IDEABOARD_MAX_CONTENT_LENGTH", str(256 * 1024))),
         # Set to 1 only behind a reverse proxy you run, so X-Forwarded-Proto can be believed.

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from ideaboard.board.comments import add_comment
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.mail import mail_settings
 from ideaboard.board.notifications import unsubscribe_token
@@ -29,7 +30,7 @@ from ideaboard.models import (
 )
 from tests.conftest import PASSWORD
 
-OBJECT_ARGUMENTS = {"idea_id", "category_id"}
+OBJECT_ARGUMENTS = {"idea_id", "category_id", "comment_id"}
 EMAILS = {role: f"{role}@example.com" for role in ("member", "other", "staff", "admin")}
 # Ids no row has: the converter refuses the malformed ones, the lookup the rest (all 404).
 BAD_IDS = ["0", "-1", "2147483647", "2147483648", str(2**63), str(10**30), "abc", "1.5", "%00"]
@@ -50,6 +51,10 @@ def ids(app, users, category) -> dict:
         notification = Notification.create(user=member.id, event=event.id)
         User.update(unread_notifications=1).where(User.id == member.id).execute()
         post = ChangelogPost.create(author=users["staff"].id, title="Earlier release")
+        # Another member's comment (to flag, for staff to hide) and the member's own (to edit
+        # and delete), both on the other member's idea.
+        theirs_said = add_comment(theirs.id, users["other"], "Their comment.")
+        own_said = add_comment(theirs.id, member, "My comment.")
     links = {
         "reset": reset_password_path(member, settings),
         "verify": verify_email_path(member, settings),
@@ -62,8 +67,13 @@ def ids(app, users, category) -> dict:
         "own": own.id,
         "idea_id": theirs.id,
         "category_id": category.id,
+        "comment_id": theirs_said.id,
+        "own_comment": own_said.id,
         "slug": "x",
         "user_id": users["member"].id,  # whose profile and avatar
+        # Whom staff suspend (nobody the suites log in as) and whose role an admin changes.
+        "other_id": users["other"].id,
+        "staff_id": users["staff"].id,
         "status": ACCEPTED,  # a status feed
         "token": "x",  # a private feed's secret (or a mailed link's): none is this
     }
@@ -110,6 +120,10 @@ PLACEHOLDER_IDS = {
     "own": 0,
     "category_id": 0,
     "notification_id": 0,
+    "comment_id": 0,
+    "own_comment": 0,
+    "other_id": 0,
+    "staff_id": 0,
     "links": {"reset": "", "verify": "", "unsubscribe": ""},
 }
 
@@ -117,6 +131,7 @@ PLACEHOLDER_IDS = {
 def forms(ids: dict) -> dict:
     """Every POST endpoint: (who posts, path, its own valid fields)."""
     target, own = ids["idea_id"], ids["own"]
+    their_comment, own_comment = ids["comment_id"], ids["own_comment"]
     category = str(ids["category_id"])
     return {
         "auth.register": (
@@ -202,6 +217,64 @@ def forms(ids: dict) -> dict:
             {"title": "Spring release", "body": "Shipped.", "ideas": str(target)},
         ),
         "feeds.revoke_private": ("member", "/account/feed/revoke", {}),
+        # Staff merge another member's idea into the member's own (web/merge.py).
+        "merge.merge": ("staff", f"/ideas/{target}/merge", {"original": str(own)}),
+        # Nothing is merged there: as from a stale page, it says so and goes back to the idea.
+        "merge.unmerge": ("staff", f"/ideas/{target}/unmerge", {}),
+        # Moderation (web/moderation.py): the member flags another's idea and comment; staff
+        # hide, restore, approve, dismiss. Restoring, approving or dismissing what is not
+        # hidden, waiting or flagged says so and goes back, changing nothing.
+        "moderation.flag_idea": (
+            "member",
+            f"/ideas/{target}/flag",
+            {"reason": "spam", "details": "Ads."},
+        ),
+        "moderation.flag_comment": (
+            "member",
+            f"/comments/{their_comment}/flag",
+            {"reason": "offensive", "details": "Rude."},
+        ),
+        "moderation.hide_idea": ("staff", f"/ideas/{target}/hide", {"reason": "Spam."}),
+        "moderation.restore_idea": ("staff", f"/ideas/{target}/restore", {}),
+        "moderation.approve_idea": ("staff", f"/ideas/{target}/approve", {}),
+        "moderation.dismiss_idea_flags": ("staff", f"/ideas/{target}/flags/dismiss", {}),
+        "moderation.hide_comment": (
+            "staff",
+            f"/comments/{their_comment}/hide",
+            {"reason": "Rude."},
+        ),
+        "moderation.restore_comment": ("staff", f"/comments/{their_comment}/restore", {}),
+        "moderation.dismiss_comment_flags": (
+            "staff",
+            f"/comments/{their_comment}/flags/dismiss",
+            {},
+        ),
+        # The member's own comment (web/comments.py).
+        "comments.edit": (
+            "member",
+            f"/comments/{own_comment}/edit",
+            {"body": "Edited comment."},
+        ),
+        "comments.delete": ("member", f"/comments/{own_comment}/delete", {}),
+        # Staff and admin tools (web/admin.py, web/idea_staff.py, web/staff.py). Staff become
+        # admins (two non-members still); lifting a suspension nobody has says so, changing
+        # nothing; the only category is already first.
+        "admin.set_role": ("admin", f"/admin/people/{ids['staff_id']}/role", {"role": "admin"}),
+        "admin.suspend_person": (
+            "staff",
+            f"/admin/people/{ids['other_id']}/suspend",
+            {"votes": "remove"},
+        ),
+        "admin.unsuspend_person": ("staff", f"/admin/people/{ids['other_id']}/unsuspend", {}),
+        "idea_staff.add_staff_note": ("staff", f"/ideas/{target}/notes", {"staff_note": "Call."}),
+        "idea_staff.vote_on_behalf": (
+            "staff",
+            f"/ideas/{own}/vote-on-behalf",
+            {"customer_email": EMAILS["other"]},
+        ),
+        "staff.move": ("staff", f"/staff/categories/{category}/move", {"direction": "up"}),
+        "staff.archive": ("staff", f"/staff/categories/{category}/archive", {"archived": "1"}),
+        "staff.delete": ("staff", f"/staff/categories/{category}/delete", {}),
     }
 
 
@@ -211,7 +284,9 @@ def assert_consistent() -> None:
     with db.connection_context():
         for idea in Idea.select():
             assert idea.vote_count == Vote.select().where(Vote.idea == idea.id).count()
-            assert idea.comment_count == Comment.select().where(Comment.idea == idea.id).count()
+            # Comments hidden by staff do not count (board/moderation.py).
+            shown = Comment.select().where((Comment.idea == idea.id) & Comment.hidden_at.is_null())
+            assert idea.comment_count == shown.count()
             expected = hot_score(idea.vote_count, idea.comment_count, idea.created_at)
             assert idea.hot == pytest.approx(expected, abs=0.01)
             assert min(idea.created_at, idea.updated_at, idea.accepted_at or utcnow()) > recent

@@ -2,12 +2,13 @@
 
 import pytest
 
+from ideaboard.board.counters import move_counters
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.mail import mail_settings
 from ideaboard.board.recovery import reset_password_path
 from ideaboard.board.verification import verify_email_path
 from ideaboard.db import db
-from ideaboard.models import ACCEPTED, EVENT_COMMENT, Event, Notification
+from ideaboard.models import ACCEPTED, EVENT_COMMENT, Comment, Event, Notification
 from tests.attack_support import db_state
 from tests.conftest import PASSWORD
 
@@ -22,15 +23,31 @@ WITHOUT_CSRF = {"notifications.unsubscribe"}
 FIRST, LAST = "/reset-password/", ("/account/delete", "/logout")
 
 
+def in_order(url: str) -> list[bool]:
+    """FIRST, then the rest, then the comment's deletion (its other forms need it), LAST."""
+    return [
+        not url.startswith(FIRST),
+        *(url.startswith(end) for end in LAST),
+        url.endswith("/delete"),
+    ]
+
+
 @pytest.fixture
 def ids(app, users, category) -> dict:
-    """Values for every URL argument a POST route may have: the staff member's own links."""
+    """Values for every URL argument a POST route may have: the admin's own links (an admin
+    may post every form, the admin-only ones too)."""
     settings = mail_settings(app.config)
-    staff = users["staff"]
+    staff = users["admin"]
     with db.connection_context():
         idea = create_idea(users["member"], "Free refills", "On every cup.", category.id)
+        # What the merge form names as the original (web/merge.py).
+        original = create_idea(users["other"], "Refills for all", "", category.id)
         event = Event.create(kind=EVENT_COMMENT, idea=idea.id, actor=users["member"].id)
         notification = Notification.create(user=staff.id, event=event.id)
+        # The staff member's own comment, from before joining the team (so not an official
+        # answer): they may edit and delete it.
+        comment = Comment.create(idea=idea.id, author=staff.id, body="Before I joined.")
+        move_counters(idea.id, comments=1)
     tokens = {
         "recovery.reset": reset_password_path(staff, settings).rsplit("/", 1)[1],
         "recovery.verify": verify_email_path(staff, settings).rsplit("/", 1)[1],
@@ -39,6 +56,10 @@ def ids(app, users, category) -> dict:
         "idea_id": idea.id,
         "category_id": category.id,
         "notification_id": notification.id,
+        "original_id": original.id,
+        "comment_id": comment.id,
+        # The person an admin suspends and gives a role (web/admin.py).
+        "user_id": users["other"].id,
         "tokens": tokens,
     }
 
@@ -53,15 +74,13 @@ def post_urls(app, ids: dict) -> list[str]:
         missing = {name for name in rule.arguments if values.get(name) is None}
         assert not missing, f"{rule.rule}: give the `ids` fixture a value for {missing}"
         urls.append(rule.build({name: values[name] for name in rule.arguments})[1])
-    return sorted(
-        urls, key=lambda url: [not url.startswith(FIRST), *(url.startswith(end) for end in LAST)]
-    )
+    return sorted(urls, key=in_order)
 
 
 def valid_form(ids: dict, number: int) -> dict:
     """Fields of every form, all valid, so the missing token is the only thing wrong."""
     return {
-        "email": "staff@example.com",
+        "email": "admin@example.com",
         "password": PASSWORD,
         "current_password": PASSWORD,
         "confirm": PASSWORD,
@@ -70,12 +89,21 @@ def valid_form(ids: dict, number: int) -> dict:
         "title": "Oat milk at no extra charge",
         "body": "Plant-based milk should cost the same.",
         "category": str(ids["category_id"]),
+        "reason": "spam",
         "vote": "1",
         "status": ACCEPTED,
         "note": "Yes, from next month.",
         "ideas": str(ids["idea_id"]),
+        "original": str(ids["original_id"]),
         # Staff keep their words when they delete their account.
         "content": "keep",
+        # Staff and admin tools (web/admin.py, web/idea_staff.py, web/staff.py).
+        "role": "staff",
+        "votes": "keep",
+        "staff_note": "Called them back.",
+        "customer_email": "member@example.com",
+        "direction": "down",
+        "archived": "1",
     }
 
 
@@ -90,7 +118,7 @@ def test_discovery_finds_the_post_routes(app, ids):
 
 
 def test_post_without_token_is_refused(app, client, ids, subtests):
-    client.login("staff@example.com")
+    client.login("admin@example.com")
     before = db_state()
     for number, url in enumerate(post_urls(app, ids)):
         with subtests.test(url=url):
@@ -106,7 +134,7 @@ def test_post_without_token_is_refused(app, client, ids, subtests):
 
 def test_same_posts_with_token_get_through(app, client, ids, subtests):
     """The control: with a token the very same forms do work, so the refusal is CSRF's."""
-    client.login("staff@example.com")
+    client.login("admin@example.com")
     before = db_state()
     for number, url in enumerate(post_urls(app, ids)):
         with subtests.test(url=url):
@@ -119,7 +147,7 @@ def test_same_posts_with_token_get_through(app, client, ids, subtests):
 
 
 def test_json_client_gets_json_400(client, ids):
-    client.login("staff@example.com")
+    client.login("admin@example.com")
     before = db_state()
     response = client.post(
         f"/ideas/{ids['idea_id']}/vote",

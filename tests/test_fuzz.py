@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ideaboard.board.counters import move_counters
 from ideaboard.board.ideas import create_idea
 from ideaboard.db import db
-from ideaboard.models import Category
+from ideaboard.models import Category, Comment
 
 # Any text a browser could send: every code point but lone surrogates (not encodable).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
@@ -30,23 +31,43 @@ FUZZ = settings(
 
 QUERY_ROUTES = {
     "/": {
+        "q": TEXT,
         "sort": TEXT,
         "status": TEXT,
+        "show": TEXT,
         "category": NUMBERISH,
         "after": CURSORISH,
         "before": CURSORISH,
     },
+    "/ideas/similar": {"title": TEXT},
     "/staff/triage": {"after": CURSORISH, "before": CURSORISH},
+    "/staff/moderation": {
+        "view": st.sampled_from(["flagged", "pending", "hidden", "x"]),
+        "after": CURSORISH,
+        "before": CURSORISH,
+        "comments_after": CURSORISH,
+    },
     "/login": {"next": TEXT},
     "/register": {"next": TEXT},
+    "/admin/people": {"q": TEXT, "show": TEXT, "after": NUMBERISH, "before": NUMBERISH},
+    "/admin/audit": {
+        "action": TEXT,
+        "actor": NUMBERISH,
+        "idea": NUMBERISH,
+        "person": TEXT,
+        "after": NUMBERISH,
+        "before": NUMBERISH,
+    },
 }
+# Pages and forms for admins alone, fuzzed as an admin; the rest as staff.
+ADMIN_ONLY = {"/admin/people", "/admin/audit", "set-role"}
 
 
 # Forms anonymous visitors fill in; every other form is fuzzed as staff, who may use them all.
 ANONYMOUS_FORMS = {"register", "login"}
 
 
-def form_routes(idea_id: int, category_id: int) -> dict:
+def form_routes(idea_id: int, category_id: int, comment_id: int = 1) -> dict:
     """Every form of the site: name -> (path, a strategy for each of its fields)."""
     return {
         "register": (
@@ -93,12 +114,40 @@ def form_routes(idea_id: int, category_id: int) -> dict:
         "verify-email": ("/verify-email/x", {"x": TEXT}),
         "unsubscribe": ("/unsubscribe/x", {"List-Unsubscribe": TEXT}),
         "follow": (f"/ideas/{idea_id}/follow", {"follow": TEXT}),
+        "merge": (f"/ideas/{idea_id}/merge", {"original": TEXT}),
+        "unmerge": (f"/ideas/{idea_id}/unmerge", {"x": TEXT}),
         "read-all": ("/notifications/read", {"x": TEXT}),
         "read-one": ("/notifications/1/read", {"x": TEXT}),
         "changelog": (
             "/changelog/new",
             {"title": TEXT, "body": TEXT, "ideas": TEXT, "mark_launched": TEXT, "preview": TEXT},
         ),
+        # Moderation and comments (web/moderation.py, web/comments.py); `next` is where a
+        # staff action returns.
+        "flag-idea": (f"/ideas/{idea_id}/flag", {"reason": TEXT, "details": TEXT}),
+        "flag-comment": (f"/comments/{comment_id}/flag", {"reason": TEXT, "details": TEXT}),
+        "hide-idea": (f"/ideas/{idea_id}/hide", {"reason": TEXT, "next": TEXT}),
+        "restore-idea": (f"/ideas/{idea_id}/restore", {"next": TEXT}),
+        "approve-idea": (f"/ideas/{idea_id}/approve", {"next": TEXT}),
+        "dismiss-idea-flags": (f"/ideas/{idea_id}/flags/dismiss", {"next": TEXT}),
+        "hide-comment": (f"/comments/{comment_id}/hide", {"reason": TEXT, "next": TEXT}),
+        "restore-comment": (f"/comments/{comment_id}/restore", {"next": TEXT}),
+        "dismiss-comment-flags": (f"/comments/{comment_id}/flags/dismiss", {"next": TEXT}),
+        "edit-comment": (f"/comments/{comment_id}/edit", {"body": TEXT}),
+        "delete-comment": (f"/comments/{comment_id}/delete", {"x": TEXT}),
+        # Staff and admin tools (web/admin.py, web/idea_staff.py, web/staff.py); person 1 is
+        # a member.
+        "set-role": ("/admin/people/1/role", {"role": TEXT}),
+        "suspend": ("/admin/people/1/suspend", {"votes": TEXT, "next": TEXT}),
+        "unsuspend": ("/admin/people/1/unsuspend", {"next": TEXT}),
+        "staff-note": (f"/ideas/{idea_id}/notes", {"staff_note": TEXT}),
+        "vote-on-behalf": (
+            f"/ideas/{idea_id}/vote-on-behalf",
+            {"customer_email": TEXT, "customer_name": TEXT},
+        ),
+        "move-category": (f"/staff/categories/{category_id}/move", {"direction": TEXT}),
+        "archive-category": (f"/staff/categories/{category_id}/archive", {"archived": TEXT}),
+        "delete-category": (f"/staff/categories/{category_id}/delete", {"x": TEXT}),
     }
 
 
@@ -107,12 +156,15 @@ def targets(app, users):
     with db.connection_context():
         idea = create_idea(users["staff"], "Fuzz target", "body")
         category = Category.create(name="Fuzz")
-    return form_routes(idea.id, category.id)
+        # Written before its author joined the team (not official): staff may edit and delete it.
+        comment = Comment.create(idea=idea.id, author=users["staff"].id, body="Fuzz comment")
+        move_counters(idea.id, comments=1)
+    return form_routes(idea.id, category.id, comment.id)
 
 
 @pytest.mark.parametrize("path", sorted(QUERY_ROUTES))
 def test_query_parameters_never_5xx(client, users, path):
-    client.login("staff@example.com")
+    client.login("admin@example.com" if path in ADMIN_ONLY else "staff@example.com")
 
     @FUZZ
     @given(st.fixed_dictionaries({}, optional=QUERY_ROUTES[path]))
@@ -127,7 +179,7 @@ def test_query_parameters_never_5xx(client, users, path):
 def test_form_fields_never_5xx(client, targets, form):
     path, fields = targets[form]
     if form not in ANONYMOUS_FORMS:
-        client.login("staff@example.com")
+        client.login("admin@example.com" if form in ADMIN_ONLY else "staff@example.com")
 
     @FUZZ
     @given(st.fixed_dictionaries({}, optional=fields))

@@ -1,4 +1,5 @@
-"""IDOR: every route that names an idea or a category, as a non-owner and with ids no row has."""
+"""IDOR: every route that names an idea, a comment or a category, as a non-owner and with ids
+no row has."""
 
 import pytest
 
@@ -19,6 +20,9 @@ NOT_THEIRS = {
     "ideas.comment": 302,
     "staff.set_status": 403,
     "staff.rename_category": 403,
+    # Merging and unmerging are for staff (web/merge.py): the confirmation pages too.
+    "merge.merge": 403,
+    "merge.unmerge": 403,
     # Following is one's own act on any idea one can see; the test checks whose follow it is.
     "notifications.follow": 302,
     # Public feeds of anyone's idea, and of a category.
@@ -26,6 +30,26 @@ NOT_THEIRS = {
     "feeds.idea_atom": 200,
     "feeds.category_rss": 200,
     "feeds.category_atom": 200,
+    # Anyone signed in may flag someone else's idea or comment (a form page, then the flag);
+    # only staff moderate; only its author edits a comment, its author or staff delete it.
+    "moderation.flag_idea": {"GET": 200, "POST": 302},
+    "moderation.flag_comment": {"GET": 200, "POST": 302},
+    "moderation.hide_idea": 403,
+    "moderation.restore_idea": 403,
+    "moderation.approve_idea": 403,
+    "moderation.dismiss_idea_flags": 403,
+    "moderation.hide_comment": 403,
+    "moderation.restore_comment": 403,
+    "moderation.dismiss_comment_flags": 403,
+    "comments.edit": 403,
+    "comments.delete": 403,
+    # Staff tools: internal notes, votes recorded for customers, ordering, archiving and
+    # deleting categories (the deletion's confirmation page too).
+    "idea_staff.add_staff_note": 403,
+    "idea_staff.vote_on_behalf": 403,
+    "staff.move": 403,
+    "staff.archive": 403,
+    "staff.delete": 403,
 }
 
 
@@ -39,6 +63,11 @@ def valid_form(ids: dict) -> dict:
         "status": ACCEPTED,
         "note": "Hijacked.",
         "name": "Hijacked",
+        "reason": "spam",
+        "staff_note": "Hijacked.",
+        "customer_email": "other@example.com",
+        "direction": "up",
+        "archived": "1",
     }
 
 
@@ -80,9 +109,10 @@ def test_member_cannot_touch_someone_elses_objects(app, users, ids, subtests):
         assert Category.get_by_id(ids["category_id"]).name == "Drinks"
         # What a member could do to the idea, they did as themselves and nobody else.
         assert {vote.user_id for vote in Vote.select()} == {users["member"].id}
-        assert {(c.author_id, c.is_official) for c in Comment.select()} == {
-            (users["member"].id, False)
-        }
+        said = Comment.select().where(Comment.id.not_in([ids["comment_id"], ids["own_comment"]]))
+        assert {(c.author_id, c.is_official) for c in said} == {(users["member"].id, False)}
+        theirs_said = Comment.get_by_id(ids["comment_id"])
+        assert (theirs_said.body, theirs_said.hidden_at) == ("Their comment.", None)
         followers = Follow.select().where(Follow.idea == ids["idea_id"])
         assert {f.user_id for f in followers} == {users["other"].id, users["member"].id}
 

@@ -8,13 +8,17 @@ from ideaboard.board.passwords import check_password
 from ideaboard.models import (
     ACCEPTED,
     UNDER_REVIEW,
+    AuditEntry,
     Category,
     ChangelogPost,
     Comment,
+    Flag,
     Follow,
     Idea,
+    Merge,
     Notification,
     OutgoingMail,
+    StaffNote,
     StatusChange,
     User,
     Vote,
@@ -158,6 +162,18 @@ def check_form_effect(endpoint: str, users: dict, ids: dict) -> None:
         post = row(ChangelogPost, title="Spring release")
         assert post.author_id == staff
         assert row(Idea, id=ids["idea_id"]).status == UNDER_REVIEW  # not asked to launch
+    elif endpoint == "merge.merge":
+        merge = row(Merge)
+        assert (merge.duplicate_id, merge.original_id, merge.actor_id) == (
+            ids["idea_id"],
+            ids["own"],
+            staff,
+        )
+        assert row(Idea, id=ids["own"]).merged_into_id is None
+    elif endpoint.startswith(("moderation.", "comments.")):
+        check_moderation_effect(endpoint, users, ids)
+    elif endpoint.startswith(("admin.", "idea_staff.")) or endpoint in STAFF_CATEGORY_TOOLS:
+        check_staff_tools_effect(endpoint, users, ids)
     elif endpoint.startswith("account."):
         user = row(User, id=member)
         name = "Mia Renamed" if endpoint == "account.change_name" else "Mia Member"
@@ -165,6 +181,44 @@ def check_form_effect(endpoint: str, users: dict, ids: dict) -> None:
         assert (user.role, user.name, user.email) == ("member", name, email)
         password = NEW_PASSWORD if endpoint == "account.change_password" else PASSWORD
         assert check_password(user.password_hash, password)
+
+
+def check_moderation_effect(endpoint: str, users: dict, ids: dict) -> None:
+    """Flags are the member's own, on the item in the address; staff act on that item only,
+    and the audit log names staff; the member edits and deletes only their own comment."""
+    member, staff = users["member"].id, users["staff"].id
+    theirs, own = row(Idea, id=ids["idea_id"]), row(Idea, id=ids["own"])
+    their_comment = row(Comment, id=ids["comment_id"])
+    if endpoint.startswith("moderation.flag_"):
+        flag = row(Flag)
+        comment = ids["comment_id"] if endpoint == "moderation.flag_comment" else None
+        assert (flag.reporter_id, flag.idea_id, flag.comment_id) == (member, theirs.id, comment)
+        assert flag.resolved_at is None and flag.resolved_by_id is None
+    hid_idea, hid_comment = (
+        endpoint == "moderation.hide_idea",
+        endpoint == "moderation.hide_comment",
+    )
+    assert (theirs.hidden_at is not None, their_comment.hidden_at is not None) == (
+        hid_idea,
+        hid_comment,
+    )
+    assert (own.hidden_at, own.pending_review, theirs.pending_review) == (None, False, False)
+    entry = row(AuditEntry)
+    if hid_idea or hid_comment:
+        assert (entry.action, entry.actor_id, entry.user_id) == ("hide", staff, users["other"].id)
+    else:
+        assert entry is None
+    own_comment = row(Comment, id=ids["own_comment"])
+    if endpoint == "comments.delete":
+        assert own_comment is None
+    else:
+        body = "Edited comment." if endpoint == "comments.edit" else "My comment."
+        assert (own_comment.body, own_comment.author_id, own_comment.is_official) == (
+            body,
+            member,
+            False,
+        )
+    assert (their_comment.body, their_comment.author_id) == ("Their comment.", users["other"].id)
 
 
 def expected_account(endpoint: str, role: str | None) -> str | None:
@@ -197,3 +251,34 @@ def test_extra_fields_are_ignored(app, users, ids, endpoint):
     assert_consistent()
     check_form_effect(endpoint, users, ids)
     assert signed_in_as(client) == expected_account(endpoint, role)
+
+
+STAFF_CATEGORY_TOOLS = ("staff.move", "staff.archive", "staff.delete")
+
+
+def check_staff_tools_effect(endpoint: str, users: dict, ids: dict) -> None:
+    """Staff and admin tools act on the person, idea or category in the address, as the
+    signed-in staff member, and nothing else: no role, author or voter slipped in."""
+    member, other, staff = users["member"].id, users["other"].id, users["staff"].id
+    people = {user_id: row(User, id=user_id) for user_id in (member, other, staff)}
+    assert people[member].role == "member" and people[member].suspended_at is None
+    assert people[other].role == "member"
+    assert people[staff].role == ("admin" if endpoint == "admin.set_role" else "staff")
+    assert (people[other].suspended_at is not None) == (endpoint == "admin.suspend_person")
+    # Lifting a suspension nobody has and moving the only category change nothing to log.
+    if endpoint not in ("admin.unsuspend_person", "staff.move"):
+        actor = users["admin"].id if endpoint == "admin.set_role" else staff
+        assert row(AuditEntry).actor_id == actor
+    if endpoint == "idea_staff.add_staff_note":
+        note = row(StaffNote)
+        assert (note.idea_id, note.author_id, note.body) == (ids["idea_id"], staff, "Call.")
+    if endpoint == "idea_staff.vote_on_behalf":
+        vote = row(Vote, idea=ids["own"])
+        assert (vote.user_id, vote.recorded_by_id) == (other, staff)
+        assert row(Vote, idea=ids["idea_id"]) is None
+    category = row(Category, id=ids["category_id"])
+    if endpoint == "staff.delete":
+        assert category is None and row(Idea, id=ids["own"]).category_id is None
+    else:
+        assert category.name == "Drinks"
+        assert (category.archived_at is not None) == (endpoint == "staff.archive")

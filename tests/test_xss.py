@@ -4,6 +4,7 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from peewee import fn
 
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.pipeline import change_status
@@ -25,6 +26,7 @@ from tests.xss_checks import FIELDS, Checker, Posted, assert_inert
 
 NAME_MIN, NAME_MAX, CATEGORY_MAX = 2, 60, 60
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+DUPLICATE_OK = re.compile(r'name="duplicate_ok" value="(\d+)"')
 
 
 def fits(text: str, low: int, high: int) -> bool:
@@ -76,8 +78,13 @@ def everything_on_one_page(app, monkeypatch, password_hash):
 
 def add_category(staff, token: str, payload: str, check: Checker) -> tuple[str | None, int]:
     """Add the payload as a category and rename it to itself; (None, 0) if it is too long."""
+    with db.connection_context():
+        # Names are unique whatever their capitals, as the database lower-cases them.
+        taken = (
+            Category.select().where(fn.LOWER(Category.name) == fn.LOWER(payload.strip())).exists()
+        )
     response = staff.post("/staff/categories", data={"name": payload, "csrf_token": token})
-    if not fits(payload, 1, CATEGORY_MAX):
+    if not fits(payload, 1, CATEGORY_MAX) or taken:
         check.page(response, 400, shown=[payload])
         return None, 0
     assert response.status_code == 302
@@ -119,7 +126,14 @@ def post_idea(posted: Posted, category_id: int, check: Checker) -> None:
         check.page(too_long, 400, shown=[payload])
     preview = client.post("/ideas/new", data={**form, "preview": "1", "csrf_token": token})
     check.page(preview, shown=[posted.title])
-    posted.idea_id = idea_id_of(client.post("/ideas/new", data={**form, "csrf_token": token}))
+    response = client.post("/ideas/new", data={**form, "csrf_token": token})
+    # A title another payload posted already (whatever its capitals) takes "post mine anyway".
+    confirm = DUPLICATE_OK.search(response.get_data(as_text=True))
+    if response.status_code == 400 and confirm:
+        check.page(response, 400, shown=[posted.title])
+        confirmed = {**form, "duplicate_ok": confirm.group(1), "csrf_token": token}
+        response = client.post("/ideas/new", data=confirmed)
+    posted.idea_id = idea_id_of(response)
     comment = {"body": markdown(payload), "csrf_token": token}
     assert client.post(f"/ideas/{posted.idea_id}/comments", data=comment).status_code == 302
     check.page(client.get(f"/ideas/{posted.idea_id}/edit"), shown=[posted.title])
@@ -299,6 +313,7 @@ def test_email_payloads_are_inert_where_the_email_is_shown(app, users, subtests)
             own = client.get("/account")
             assert_inert(own.get_data(as_text=True), shown=[email.lower()])
             token = token_of(own)
-            created = client.post("/ideas/new", data={"title": "Hello", "csrf_token": token})
+            hello = {"title": f"Hello {number}", "csrf_token": token}
+            created = client.post("/ideas/new", data=hello)
             public = app.test_client().get(f"/ideas/{idea_id_of(created)}")
             assert email.lower() not in public.get_data(as_text=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import accumulate
 
 from ideaboard.benchseed.words import (
     COMMENTS,
@@ -20,6 +21,10 @@ from ideaboard.benchseed.words import (
     SENTENCES,
     STAFF_NOTES,
     STAFF_REPLY,
+    STORE_NAMES,
+    STORE_SENTENCE,
+    STORE_SHARE,
+    STORE_WEIGHTS,
     THINGS,
     VERBS,
 )
@@ -235,8 +240,20 @@ def _body(rng: random.Random) -> str:
     return "\n\n".join(paragraphs)
 
 
+_STORE_CUMULATIVE = list(accumulate(STORE_WEIGHTS))
+
+
+def _store_sentence(rng: random.Random) -> str:
+    if rng.random() >= STORE_SHARE:
+        return ""
+    name = rng.choices(STORE_NAMES, cum_weights=_STORE_CUMULATIVE)[0]
+    return "\n\n" + STORE_SENTENCE.format(name)
+
+
 def idea_rows(plan: Plan) -> Iterator[tuple]:
     rng = plan.rng("idea-text")
+    # A stream of its own, so titles and the rest of the bodies stay what they were.
+    stores = plan.rng("idea-stores")
     for i, created in enumerate(plan.created):
         title = f"{rng.choice(VERBS)} {rng.choice(THINGS)}{rng.choice(PLACES)}"
         steps = plan.steps.get(i, ())
@@ -246,7 +263,7 @@ def idea_rows(plan: Plan) -> Iterator[tuple]:
         yield (
             i + 1,
             title,
-            _body(rng),
+            _body(rng) + _store_sentence(stores),
             plan.author[i],
             plan.category[i],
             status,

@@ -27,6 +27,12 @@ from ideaboard.board.listening_rebuild import rebuild as rebuild_listening
 from ideaboard.board.schema import upgrade_schema
 from ideaboard.board.version import bump_version
 from ideaboard.db import db, is_sqlite
+from ideaboard.migrations.v12_search import (
+    SEARCH_TABLE,
+    create_search_triggers,
+    drop_search_triggers,
+    fill_search_index,
+)
 from ideaboard.models import (
     Category,
     Comment,
@@ -77,18 +83,31 @@ def seed_board(
         }
         tables = [model._meta.table_name for model, _ in TABLES]
         loader = SqliteLoader(tables) if is_sqlite() else PostgresLoader(tables)
-        loader.begin()
+        # The search index is filled once after the load, not by its triggers row by row.
+        drop_search_triggers(db.obj)
         try:
-            for model, names in TABLES:
-                table_started = time.perf_counter()
-                names = (*names, *IDEA_COLUMNS) if model is Idea else names
-                count = loader.load(model._meta.table_name, column_names(model, names), rows[model])
-                elapsed = time.perf_counter() - table_started
-                echo(f"  {model._meta.table_name}: {count:,} rows in {elapsed:.1f} s")
-            loader.finish(echo)
-        except BaseException:
-            loader.abort()
-            raise
+            loader.begin()
+            try:
+                for model, names in TABLES:
+                    table_started = time.perf_counter()
+                    names = (*names, *IDEA_COLUMNS) if model is Idea else names
+                    columns = column_names(model, names)
+                    count = loader.load(model._meta.table_name, columns, rows[model])
+                    elapsed = time.perf_counter() - table_started
+                    echo(f"  {model._meta.table_name}: {count:,} rows in {elapsed:.1f} s")
+                loader.finish(echo)
+            except BaseException:
+                loader.abort()
+                raise
+            search_started = time.perf_counter()
+            with db.atomic():
+                fill_search_index(db.obj)
+            if not is_sqlite():
+                # As the loader does for its tables: a visibility map from the first request.
+                db.execute_sql(f'VACUUM ANALYZE "{SEARCH_TABLE}"')
+            echo(f"  search index: filled in {time.perf_counter() - search_started:.1f} s")
+        finally:
+            create_search_triggers(db.obj)
         # Each status change carries its idea's category (the category feeds read it).
         db.execute_sql(
             "UPDATE statuschange SET category_id ="

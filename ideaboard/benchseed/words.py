@@ -1,5 +1,7 @@
 """The words generated bench boards are made of: names, idea titles, bodies, comments, notes."""
 
+import random
+
 from ideaboard.models import ACCEPTED, DECLINED, IN_PROGRESS, LAUNCHED
 
 FIRST_NAMES = ("Alex", "Ana", "Ben", "Chloe", "Dan", "Eva", "Femi", "Hana", "Kai", "Zoe")
@@ -77,3 +79,107 @@ STAFF_NOTES = {
     DECLINED: "We looked at this closely but cannot offer it, for now.",
 }
 STAFF_REPLY = "Thanks for the feedback, we are reading every comment."
+
+# Store names for a sentence some bodies end with: a long tail of words, as real boards have
+# (search needs rare words as well as common ones). Zipf-like: the first name is in about one
+# body in thirteen, the last in about one in twenty-four thousand.
+_NAME_STARTS = (
+    "Ash",
+    "Bay",
+    "Beech",
+    "Birch",
+    "Black",
+    "Bright",
+    "Brook",
+    "Cedar",
+    "Clear",
+    "Cliff",
+    "Cold",
+    "Copper",
+    "Crow",
+    "Deer",
+    "East",
+    "Elm",
+    "Fair",
+    "Fern",
+    "Fox",
+    "Glen",
+    "Gold",
+    "Green",
+    "Grey",
+    "Hart",
+    "Hazel",
+    "High",
+    "Holly",
+    "Iron",
+    "Ivy",
+    "King",
+    "Lake",
+    "Lark",
+    "Long",
+    "Maple",
+    "Marsh",
+    "Mill",
+    "Moss",
+    "North",
+    "Oak",
+    "Pine",
+    "Queen",
+    "Raven",
+    "Red",
+    "River",
+    "Rock",
+    "Rose",
+    "Rye",
+    "Salt",
+    "Silver",
+    "South",
+    "Spring",
+    "Star",
+    "Stone",
+    "Sun",
+    "Swan",
+    "Thorn",
+    "West",
+    "White",
+    "Wild",
+    "Willow",
+)
+_NAME_ENDS = (
+    "bay",
+    "bridge",
+    "brook",
+    "burn",
+    "bury",
+    "combe",
+    "dale",
+    "field",
+    "ford",
+    "gate",
+    "ham",
+    "haven",
+    "hill",
+    "holm",
+    "hurst",
+    "lake",
+    "land",
+    "ley",
+    "mead",
+    "mere",
+    "moor",
+    "mouth",
+    "port",
+    "stead",
+    "stow",
+    "ton",
+    "vale",
+    "well",
+    "wick",
+    "worth",
+)
+STORE_NAMES = [start + end for start in _NAME_STARTS for end in _NAME_ENDS]
+random.Random("store-names").shuffle(STORE_NAMES)
+STORE_WEIGHTS = [1 / (rank + 1) for rank in range(len(STORE_NAMES))]
+STORE_SENTENCE = "I usually go to the {} store."
+# Share of bodies that name a store.
+STORE_SHARE = 0.6

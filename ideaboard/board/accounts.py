@@ -18,6 +18,16 @@ class EmailTaken(ValueError):
     """Another account already uses this email address."""
 
 
+class AccountSuspended(ValueError):
+    """The email and password are right, but staff suspended the account."""
+
+    def __init__(self):
+        super().__init__(
+            "This account is suspended, so it cannot log in. If you think this is a mistake,"
+            " reply to any mail from us and the team will look into it."
+        )
+
+
 def create_user(
     email: str, name: str, password: str, role: str = "member", verified: bool = False
 ) -> User:
@@ -51,12 +61,20 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The account with this email and password, or None, in the same time either way."""
+    """The account with this email and password, or None, in the same time either way.
+
+    A suspended account raises AccountSuspended, only once the password is right: the
+    message tells nothing to someone who merely guesses addresses.
+    """
     user = find_user(email)
     if user is None:
         check_password(_DUMMY_HASH, password)
         return None
-    return user if check_password(user.password_hash, password) else None
+    if not check_password(user.password_hash, password):
+        return None
+    if user.suspended_at is not None:
+        raise AccountSuspended()
+    return user
 
 
 def rename(user_id: int, name: str) -> None:

@@ -78,7 +78,8 @@ def _ideas_of(post_ids: list[int]) -> dict[int, list[Idea]]:
     links = (
         ChangelogIdea.select(ChangelogIdea, Idea)
         .join(Idea)
-        .where(ChangelogIdea.post.in_(post_ids))
+        # An idea staff hid since leaves the post's list (board/moderation.py).
+        .where(ChangelogIdea.post.in_(post_ids) & Idea.hidden_at.is_null())
         .order_by(ChangelogIdea.id)
     )
     ideas: dict[int, list[Idea]] = {post_id: [] for post_id in post_ids}

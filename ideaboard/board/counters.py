@@ -14,12 +14,14 @@ from ideaboard.models import hot_sql
 # Stored scores are rounded to 6 decimals, in Python or in SQL: they may differ in the last one.
 HOT_TOLERANCE = 1e-5
 # The chosen ideas with their true counts and hot score. The counts are correlated subqueries
-# that read the (idea, ...) indexes of vote and comment, one idea at a time.
+# that read the (idea, ...) indexes of vote and comment, one idea at a time. A comment hidden
+# by staff does not count (board/moderation.py).
 ACTUAL_SQL = """
 SELECT id, votes, comments, {hot} AS hot
 FROM (SELECT src.id, src.created_at,
              (SELECT COUNT(*) FROM vote v WHERE v.idea_id = src.id) AS votes,
-             (SELECT COUNT(*) FROM comment c WHERE c.idea_id = src.id) AS comments
+             (SELECT COUNT(*) FROM comment c
+              WHERE c.idea_id = src.id AND c.hidden_at IS NULL) AS comments
       FROM idea src WHERE {which}) AS counted
 """
 WRONG = (

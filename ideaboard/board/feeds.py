@@ -14,13 +14,13 @@ import secrets
 from peewee import JOIN
 
 from ideaboard.board.listing import publicly_listed
-from ideaboard.models import Category, Comment, Follow, Idea, StatusChange, User
+from ideaboard.models import Category, Comment, Follow, Idea, Merge, StatusChange, User
 
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 TOKEN_BYTES = 32
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
-FeedItem = StatusChange | Comment
+FeedItem = StatusChange | Comment | Merge
 
 
 def _changes():
@@ -74,10 +74,12 @@ def category_feed(category_id: int, limit: int) -> list[StatusChange]:
     )
 
 
-def idea_feed(idea_id: int, limit: int) -> list[FeedItem]:
+def idea_feed(idea_id: int, limit: int, merged: bool = False) -> list[FeedItem]:
     """One idea's status changes and official answers, newest first.
 
-    Two reads of the (idea, created_at) indexes of statuschange and comment, backwards.
+    Two reads of the (idea, created_at) indexes of statuschange and comment, backwards; and
+    for a merged idea (merged=True), the item that says where it went (the merge table's
+    duplicate index).
     """
     # created_at alone: PostgreSQL's (idea, created_at) index ends there, and one idea's
     # changes (or answers) never share a microsecond.
@@ -88,7 +90,25 @@ def idea_feed(idea_id: int, limit: int) -> list[FeedItem]:
         .limit(limit)
     )
     answers = _answers().where(Comment.idea == idea_id).order_by(Comment.created_at.desc())
-    return _newest_first([*changes, *answers.limit(limit)], limit)
+    merges = _merge_of(idea_id) if merged else []
+    return _newest_first([*changes, *answers.limit(limit), *merges], limit)
+
+
+def _merge_of(idea_id: int) -> list[Merge]:
+    """The merge that folded this idea into another, if it still holds: its feed says where
+    it went. With the duplicate (and its category), the original and who merged it."""
+    original = Idea.alias()
+    return list(
+        Merge.select(Merge, Idea, Category, original, User)
+        .join(Idea, on=(Merge.duplicate == Idea.id), attr="duplicate")
+        .join(Category, JOIN.LEFT_OUTER, on=(Idea.category == Category.id))
+        .switch(Merge)
+        .join(original, on=(Merge.original == original.id), attr="original")
+        .switch(Merge)
+        .join(User, JOIN.LEFT_OUTER, on=(Merge.actor == User.id), attr="actor")
+        # At most one merge of an idea holds at a time (board/merge.py refuses a second).
+        .where((Merge.duplicate == idea_id) & Merge.undone_at.is_null())
+    )
 
 
 def followed_feed(user_id: int, limit: int) -> list[FeedItem]:

@@ -20,7 +20,8 @@ def set_following(user_id: int, idea_id: int, wanted: bool) -> None:
         user=user_id, idea=idea_id, active=wanted, reason=ASKED, created_at=utcnow()
     ).on_conflict(
         conflict_target=[Follow.idea, Follow.user],
-        update={Follow.active: wanted, Follow.reason: ASKED},
+        # A follow a merge copied becomes the person's own choice: unmerging leaves it.
+        update={Follow.active: wanted, Follow.reason: ASKED, Follow.merged_from: None},
     ).execute()
 
 

@@ -19,8 +19,11 @@ def create_idea(
     body: str = "",
     category_id: int | None = None,
     created_at: datetime | None = None,
+    pending_review: bool = False,
 ) -> Idea:
-    """Post a new idea; it starts under review with a hot score from its creation time."""
+    """Post a new idea; it starts under review with a hot score from its creation time.
+    pending_review: a new account's first post, shown to nobody else until staff approve it
+    (board/moderation.py)."""
     now = created_at or utcnow()
     with db.atomic():
         idea = Idea.create(
@@ -31,6 +34,7 @@ def create_idea(
             created_at=now,
             updated_at=now,
             hot=hot_score(0, 0, now),
+            pending_review=pending_review,
         )
         follow_automatically(author, idea.id, OWN)
     return idea

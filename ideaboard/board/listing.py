@@ -148,15 +148,22 @@ def list_ideas(
     show: str = ALL,
 ) -> Page:
     """One page of a listing; a status filter, when given, already says open or closed."""
-    query = idea_query().where(publicly_listed())
-    if status in STATUS_LABELS:
-        query = query.where(Idea.status == status)
-    elif show in (OPEN, CLOSED):
-        query = query.where(Idea.is_open == (show == OPEN))
-    if category_id:
-        query = query.where(Idea.category == category_id)
+    query = idea_query().where(*listing_conditions(status, category_id, show))
     column = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     return keyset_page(query, column, per_page, after=after, before=before)
+
+
+def listing_conditions(status: str | None, category_id: int | None, show: str = ALL) -> list:
+    """Which ideas a listing (or a search) holds: public ones, in the filters' status (or open,
+    or closed) and category."""
+    conditions = [publicly_listed()]
+    if status in STATUS_LABELS:
+        conditions.append(Idea.status == status)
+    elif show in (OPEN, CLOSED):
+        conditions.append(Idea.is_open == (show == OPEN))
+    if category_id:
+        conditions.append(Idea.category == category_id)
+    return conditions
 
 
 def triage_page(per_page: int, after: str | None = None, before: str | None = None) -> Page:

@@ -9,7 +9,7 @@ digest gathers the rest for those who chose it.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from ideaboard.board import mail, tokens
 from ideaboard.board.listing import Page
@@ -20,6 +20,7 @@ from ideaboard.models import (
     EVENT_ANSWER,
     EVENT_CHANGELOG,
     EVENT_COMMENT,
+    EVENT_MERGED,
     EVENT_STATUS,
     INSTANT,
     NEVER,
@@ -27,6 +28,7 @@ from ideaboard.models import (
     Comment,
     Event,
     Idea,
+    Merge,
     Notification,
     StatusChange,
     User,
@@ -39,9 +41,11 @@ MAIL_CHOICE = {
     EVENT_ANSWER: "mail_answers",
     EVENT_COMMENT: "mail_comments",
     EVENT_CHANGELOG: "mail_changelog",
+    # A merge is a change of status of sorts: the idea now lives on as another.
+    EVENT_MERGED: "mail_status",
 }
 CHOICE_LABELS = {
-    "mail_status": "status changes (with the team's note)",
+    "mail_status": "status changes (with the team's note) and merges",
     "mail_answers": "official answers from the team",
     "mail_comments": "new comments",
     "mail_changelog": "release notes that ship an idea you follow",
@@ -70,6 +74,13 @@ def _recipients_sql(event: Event) -> tuple[str, list]:
     if event.kind == EVENT_CHANGELOG:
         sql += f" UNION SELECT user_id FROM vote WHERE idea_id = {p} AND created_at <= {p}"
         params += [event.idea_id, when]
+    if event.kind == EVENT_MERGED:
+        # The author hears of a merge of their idea even if they unfollowed it.
+        sql += (
+            ' UNION SELECT i.author_id FROM idea i JOIN "user" u ON u.id = i.author_id'
+            f" WHERE i.id = {p} AND u.deleted_at IS NULL"
+        )
+        params.append(event.idea_id)
     sql = f"SELECT user_id FROM ({sql}) AS reached"
     if event.actor_id is not None:
         sql += f" WHERE user_id <> {p}"
@@ -78,12 +89,26 @@ def _recipients_sql(event: Event) -> tuple[str, list]:
 
 
 def _claim_event() -> Event | None:
-    """The oldest waiting event, locked so that no other worker fans it out too."""
-    lock = "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
+    """The oldest waiting event, locked so that no other worker fans it out too.
+
+    Events of a first post awaiting review wait with it (board/moderation.py): nobody hears
+    of it before staff approve it.
+    """
+    lock = "" if is_sqlite() else " FOR UPDATE OF e SKIP LOCKED"
     row = db.execute_sql(
-        f"SELECT id FROM event WHERE done_at IS NULL ORDER BY id LIMIT 1{lock}", []
+        "SELECT e.id FROM event e JOIN idea i ON i.id = e.idea_id"
+        f" WHERE e.done_at IS NULL AND NOT i.pending_review ORDER BY e.id LIMIT 1{lock}",
+        [],
     ).fetchone()
     return Event.get_by_id(row[0]) if row else None
+
+
+def _silenced(event: Event) -> bool:
+    """News of an idea or a comment that staff hid reaches nobody."""
+    if Idea.select().where((Idea.id == event.idea_id) & Idea.hidden_at.is_null(False)).exists():
+        return True
+    hidden = (Comment.id == event.comment_id) & Comment.hidden_at.is_null(False)
+    return bool(event.comment_id) and Comment.select().where(hidden).exists()
 
 
 def fan_out_one(settings: MailSettings, now: datetime | None = None) -> FanOut | None:
@@ -95,20 +120,22 @@ def fan_out_one(settings: MailSettings, now: datetime | None = None) -> FanOut |
         event = _claim_event()
         if event is None:
             return None
-        reached, params = _recipients_sql(event)
-        # One statement for every follower: 100,000 of them take a second, not a minute.
-        done.notifications = db.execute_sql(
-            f"INSERT INTO notification (user_id, event_id, created_at)"
-            # WHERE 1 = 1: SQLite would read ON CONFLICT as a join's ON without a WHERE.
-            f" SELECT user_id, {p}, {p} FROM ({reached}) AS r WHERE 1 = 1 ON CONFLICT DO NOTHING",
-            [event.id, Notification.created_at.db_value(event.created_at), *params],
-        ).rowcount
-        db.execute_sql(
-            'UPDATE "user" SET unread_notifications = unread_notifications + 1'
-            f" WHERE id IN (SELECT user_id FROM notification WHERE event_id = {p})",
-            [event.id],
-        )
-        done.mails = _instant_mails(event, settings)
+        if not _silenced(event):
+            reached, params = _recipients_sql(event)
+            # One statement for every follower: 100,000 of them take a second, not a minute.
+            done.notifications = db.execute_sql(
+                f"INSERT INTO notification (user_id, event_id, created_at)"
+                # WHERE 1 = 1: SQLite would read ON CONFLICT as a join's ON without a WHERE.
+                f" SELECT user_id, {p}, {p} FROM ({reached}) AS r"
+                " WHERE 1 = 1 ON CONFLICT DO NOTHING",
+                [event.id, Notification.created_at.db_value(event.created_at), *params],
+            ).rowcount
+            db.execute_sql(
+                'UPDATE "user" SET unread_notifications = unread_notifications + 1'
+                f" WHERE id IN (SELECT user_id FROM notification WHERE event_id = {p})",
+                [event.id],
+            )
+            done.mails = _instant_mails(event, settings)
         Event.update(done_at=now).where(Event.id == event.id).execute()
     done.events = 1
     return done
@@ -140,6 +167,8 @@ def describe_many(events: list[Event]) -> list[dict]:
     changes = by_id(StatusChange, (e.status_change_id for e in events))
     comments = by_id(Comment, (e.comment_id for e in events))
     posts = by_id(ChangelogPost, (e.changelog_post_id for e in events))
+    merges = by_id(Merge, (e.merge_id for e in events))
+    originals = by_id(Idea, (m.original_id for m in merges.values()))
     described = []
     for event in events:
         context = {
@@ -152,9 +181,12 @@ def describe_many(events: list[Event]) -> list[dict]:
             ("change", changes, event.status_change_id),
             ("comment", comments, event.comment_id),
             ("post", posts, event.changelog_post_id),
+            ("merge", merges, event.merge_id),
         ):
             if row_id:
                 context[key] = rows[row_id]
+        if event.merge_id:
+            context["original"] = originals[merges[event.merge_id].original_id]
         described.append(context)
     return described
 
@@ -228,6 +260,10 @@ def send_digests(settings: MailSettings, now: datetime | None = None) -> int:
     due = (
         Notification.select(Notification, Event, User)
         .join(Event)
+        # Nothing staff have hidden since the news went out (board/moderation.py).
+        .join(Idea, on=(Event.idea == Idea.id))
+        .switch(Event)
+        .join(Comment, JOIN.LEFT_OUTER, on=(Event.comment == Comment.id))
         .switch(Notification)
         .join(User)
         .where(
@@ -236,6 +272,8 @@ def send_digests(settings: MailSettings, now: datetime | None = None) -> int:
             & User.email_verified_at.is_null(False)
             & (User.last_digest_at.is_null() | (User.last_digest_at <= now - DIGEST_EVERY))
             & wants_daily
+            & Idea.hidden_at.is_null()
+            & Comment.hidden_at.is_null()
         )
         .order_by(Notification.user, Notification.id)
     )

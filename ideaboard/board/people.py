@@ -25,46 +25,66 @@ def find_person(user_id: int) -> User | None:
     return User.get_or_none(User.id == user_id)
 
 
+# What others see of a person: no idea hidden by staff or awaiting review, no hidden comment,
+# and nothing said on such an idea. `everything=True` (the person, or staff) shows it all.
+def _public_idea():
+    return Idea.hidden_at.is_null() & ~Idea.pending_review
+
+
+def _ideas_by(user_id: int, everything: bool):
+    condition = Idea.author == user_id
+    return condition if everything else condition & _public_idea()
+
+
 def ideas_page(
-    user_id: int, per_page: int, after: str | None = None, before: str | None = None
+    user_id: int,
+    per_page: int,
+    after: str | None = None,
+    before: str | None = None,
+    everything: bool = False,
 ) -> Page:
     """The person's ideas, newest first, a page at a time (keyset over created_at, id)."""
-    query = idea_query().where(Idea.author == user_id)
+    query = idea_query().where(_ideas_by(user_id, everything))
     return keyset_page(query, Idea.created_at, per_page, after=after, before=before)
 
 
-def idea_count(user_id: int) -> int:
-    return Idea.select().where(Idea.author == user_id).count()
+def idea_count(user_id: int, everything: bool = False) -> int:
+    return Idea.select().where(_ideas_by(user_id, everything)).count()
 
 
-def _comments_by(user_id: int, official: bool | None):
+def _comments_by(user_id: int, official: bool | None, everything: bool = False):
     """The condition for the person's comments: all, or only the official (or other) ones."""
     condition = Comment.author == user_id
+    if not everything:
+        condition &= Comment.hidden_at.is_null() & _public_idea()
     return condition if official is None else condition & (Comment.is_official == official)
 
 
-def recent_comments(user_id: int, limit: int, official: bool | None = None) -> list[Comment]:
+def recent_comments(
+    user_id: int, limit: int, official: bool | None = None, everything: bool = False
+) -> list[Comment]:
     """The person's newest comments (only official or other ones if asked), each with its
     idea's id and title for the link."""
     return list(
         Comment.select(Comment, Idea.id, Idea.title)
         .join(Idea)
-        .where(_comments_by(user_id, official))
+        .where(_comments_by(user_id, official, everything))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(limit)
     )
 
 
-def comment_count(user_id: int, official: bool | None = None) -> int:
-    return Comment.select().where(_comments_by(user_id, official)).count()
+def comment_count(user_id: int, official: bool | None = None, everything: bool = False) -> int:
+    return Comment.select().join(Idea).where(_comments_by(user_id, official, everything)).count()
 
 
-def signed_changes(user_id: int, limit: int) -> list[StatusChange]:
+def signed_changes(user_id: int, limit: int, everything: bool = False) -> list[StatusChange]:
     """Status changes the person signed, newest first, each with its idea's id and title."""
+    condition = StatusChange.author == user_id
     return list(
         StatusChange.select(StatusChange, Idea.id, Idea.title)
         .join(Idea)
-        .where(StatusChange.author == user_id)
+        .where(condition if everything else condition & _public_idea())
         .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
         .limit(limit)
     )

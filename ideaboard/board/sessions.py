@@ -16,6 +16,8 @@ SESSION_USER_SQL = (
     "SELECT u.*, s.id AS session_row_id, s.last_seen_at < {p} AS session_untouched"
     ' FROM usersession AS s JOIN "user" AS u ON u.id = s.user_id'
     " WHERE s.key_hash = {p} AND s.last_seen_at > {p}"
+    # Suspending ends every session; this also ignores one begun in the same instant.
+    " AND u.suspended_at IS NULL"
 )
 
 

@@ -22,6 +22,7 @@ from ideaboard.migrations.store import (
 )
 from ideaboard.migrations.v2_to_v10 import v2, v3, v4, v5, v6, v7, v8, v9, v10
 from ideaboard.migrations.v11_curation import create_extras, v11
+from ideaboard.migrations.v12_search import create_search_index, v12
 from ideaboard.models import ALL_MODELS
 
 __all__ = ["VERSION_SEQUENCE", "VERSION_TABLE", "create_version_store"]
@@ -31,7 +32,7 @@ class SchemaError(Exception):
     """The database cannot be brought to this code's schema; the message says why."""
 
 
-VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11}
+VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11, 12: v12}
 LATEST = max(VERSIONS)
 
 
@@ -84,6 +85,7 @@ def upgrade() -> tuple[int, int]:
         with database.atomic():
             database.create_tables(ALL_MODELS)
             create_extras(database)
+            create_search_index(database)
             create_version_store(database)
             runner.fake()
         return 0, LATEST

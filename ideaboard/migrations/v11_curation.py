@@ -65,6 +65,15 @@ def v11(migrator: SchemaMigrator, database: Database) -> None:
         "CREATE INDEX IF NOT EXISTS idea_merged_into_id ON idea (merged_into_id)"
         " WHERE merged_into_id IS NOT NULL"
     )
+    # The moderation queue's lists: first posts awaiting review, and hidden ideas.
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS idea_pending_review ON idea (created_at, id, pending_review)"
+        " WHERE pending_review"
+    )
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS idea_hidden_at ON idea (hidden_at, id)"
+        " WHERE hidden_at IS NOT NULL"
+    )
     _add_missing_columns(
         migrator,
         database,
@@ -72,12 +81,20 @@ def v11(migrator: SchemaMigrator, database: Database) -> None:
         recorded_by_id=reference(User, column_name="recorded_by_id", index=False),
         merged_from_id=reference(Idea, column_name="merged_from_id", index=False),
     )
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS vote_recorded_idea_id ON vote (idea_id, recorded_by_id)"
+        " WHERE recorded_by_id IS NOT NULL"
+    )
     _add_missing_columns(
         migrator,
         database,
         "comment",
         edited_at=DateTimeField(null=True),
         hidden_at=DateTimeField(null=True),
+    )
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS comment_hidden_at ON comment (hidden_at, id)"
+        " WHERE hidden_at IS NOT NULL"
     )
     _add_missing_columns(
         migrator,

@@ -210,6 +210,23 @@ class Idea(BaseModel):
 Idea.add_index(
     Idea.index(Idea.merged_into, where=Idea.merged_into.is_null(False), name="idea_merged_into_id")
 )
+# The moderation queue's lists (board/moderation_queue.py): first posts awaiting review, oldest
+# first, and hidden ideas, newest first. Both hold a handful of rows, never the whole table.
+# Each names a version-11 column, so no older schema version tries to build it.
+Idea.add_index(
+    Idea.index(
+        Idea.created_at,
+        Idea.id,
+        Idea.pending_review,
+        where=Idea.pending_review,
+        name="idea_pending_review",
+    )
+)
+Idea.add_index(
+    Idea.index(Idea.hidden_at, Idea.id, where=Idea.hidden_at.is_null(False), name="idea_hidden_at")
+)
+# An open idea with exactly the title being posted, whatever its capitals (board/search.py).
+Idea.add_index(Idea.index(fn.LOWER(Idea.title), name="idea_title_lower"))
 
 
 class Vote(BaseModel):
@@ -241,6 +258,18 @@ class Vote(BaseModel):
         indexes = ((("idea", "user"), True),)
 
 
+# Only votes staff recorded for customers are in it (few): the idea page counts them from it
+# alone. Both columns are named so that no schema older than version 11 tries to build it.
+Vote.add_index(
+    Vote.index(
+        Vote.idea,
+        Vote.recorded_by,
+        where=Vote.recorded_by.is_null(False),
+        name="vote_recorded_idea_id",
+    )
+)
+
+
 class Comment(BaseModel):
     id = AutoField()
     idea = ForeignKeyField(Idea, backref="comments", on_delete="CASCADE")
@@ -255,6 +284,17 @@ class Comment(BaseModel):
 
     class Meta:
         indexes = ((("idea", "created_at"), False),)
+
+
+# Hidden comments, newest first, for the moderation queue: only those rows are in it.
+Comment.add_index(
+    Comment.index(
+        Comment.hidden_at,
+        Comment.id,
+        where=Comment.hidden_at.is_null(False),
+        name="comment_hidden_at",
+    )
+)
 
 
 class StatusChange(BaseModel):

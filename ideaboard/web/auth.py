@@ -5,10 +5,10 @@ import re
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ideaboard.board.accounts import EmailTaken, authenticate, sign_up
+from ideaboard.board.accounts import AccountSuspended, EmailTaken, authenticate, sign_up
 from ideaboard.board.ideas import find_idea
 from ideaboard.board.mail import mail_settings
-from ideaboard.board.votes import VotingClosed, set_vote
+from ideaboard.board.votes import VoteBudgetSpent, VotingClosed, set_vote
 from ideaboard.models import Idea, User
 from ideaboard.web.forms import LoginForm, RegisterForm
 from ideaboard.web.login import log_in, log_out, next_url
@@ -41,9 +41,9 @@ def _continue(user: User):
     if idea is None:
         return redirect(next_url())
     try:
-        set_vote(idea.id, user, True)
-    except VotingClosed as closed:
-        flash(str(closed), "info")
+        set_vote(idea.id, user, True, budget=current_app.config["VOTE_BUDGET"])
+    except (VotingClosed, VoteBudgetSpent) as refused:
+        flash(str(refused), "info")
     else:
         flash(f"Thanks for your vote for “{idea.title}”!", "success")
     return redirect(idea_url(idea))
@@ -89,12 +89,16 @@ def login():
         return redirect(next_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            log_in(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.name}.", "success")
-            return _continue(user)
-        form.password.errors.append("That email and password do not match an account.")
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except AccountSuspended as suspended:
+            form.email.errors.append(str(suspended))
+        else:
+            if user is not None:
+                log_in(user, remember=form.remember.data)
+                flash(f"Welcome back, {user.name}.", "success")
+                return _continue(user)
+            form.password.errors.append("That email and password do not match an account.")
     status = 400 if form.errors else 200
     page = render_template(
         "auth/login.html", form=form, next=request.args.get("next"), voting_for=voting_for()

@@ -12,7 +12,7 @@ from feedgen.feed import FeedGenerator
 from flask import current_app, make_response, url_for
 from markupsafe import Markup
 
-from ideaboard.models import STATUS_LABELS, Comment, Idea, StatusChange
+from ideaboard.models import STATUS_LABELS, Comment, Idea, Merge, StatusChange
 from ideaboard.text import render_markdown, xml_safe
 
 FEED_MAX_AGE = 300
@@ -65,14 +65,43 @@ def _answer_summary(comment: Comment) -> Markup:
     return summary + render_markdown(comment.body)
 
 
-def add_activity(feed: FeedGenerator, items: list[StatusChange | Comment]) -> None:
-    """One entry per signed status change or official answer, given newest first.
+def _add_merge(feed: FeedGenerator, merge: Merge) -> None:
+    """The entry that says where a merged idea went, linking to the original."""
+    original: Idea = merge.original
+    item_id = f"{idea_link(merge.duplicate_id)}#merged-{merge.id}"
+    link = idea_link(original.id)
+    who = merge.actor.name if merge.actor_id and merge.actor else "The team"
+    summary = Markup(
+        '<p>{} merged this idea into <a href="{}">#{} {}</a> on {}: its votes and followers'
+        " moved there, and news of it comes from there now.</p>"
+    ).format(who, link, original.id, original.title, merge.created_at.strftime("%d %b %Y"))
+    entry = feed.add_entry()
+    entry.id(item_id)
+    entry.guid(item_id, permalink=False)
+    entry.title(xml_safe(f"Merged into #{original.id} {original.title}"))
+    entry.link(href=link, rel="alternate", type="text/html")
+    entry.author(name=xml_safe(who))
+    entry.dc.dc_creator(xml_safe(who))
+    entry.published(aware(merge.created_at))
+    entry.updated(aware(merge.created_at))
+    entry.summary(xml_safe(summary), type="html")
+
+
+def _idea_of(item: StatusChange | Comment | Merge) -> Idea:
+    return item.duplicate if isinstance(item, Merge) else item.idea
+
+
+def add_activity(feed: FeedGenerator, items: list[StatusChange | Comment | Merge]) -> None:
+    """One entry per signed status change or official answer (or merge), given newest first.
 
     Ids are the idea's address with a fragment naming the row: the same in every feed the
     row appears in, and stable for good.
     """
     # feedgen emits entries in reverse insertion order, so add the oldest first.
     for item in reversed(items):
+        if isinstance(item, Merge):
+            _add_merge(feed, item)
+            continue
         idea: Idea = item.idea
         base = idea_link(idea.id)
         if isinstance(item, StatusChange):
@@ -101,9 +130,9 @@ def add_activity(feed: FeedGenerator, items: list[StatusChange | Comment]) -> No
             entry.category(term=label, scheme=url_for("roadmap.index", _external=True))
 
 
-def activity_dates(items: list[StatusChange | Comment]) -> datetime | None:
+def activity_dates(items: list[StatusChange | Comment | Merge]) -> datetime | None:
     """When the feed last changed: its newest item, or an edit of one of its ideas."""
-    return max((max(i.created_at, i.idea.updated_at) for i in items), default=None)
+    return max((max(i.created_at, _idea_of(i).updated_at) for i in items), default=None)
 
 
 def answer(feed: FeedGenerator, kind: str, newest: datetime | None, private: bool = False):

@@ -14,6 +14,7 @@ from ideaboard.board.categories import find_category
 from ideaboard.board.changelog import posts_page
 from ideaboard.board.ideas import find_idea
 from ideaboard.board.listing import accepted_ideas
+from ideaboard.board.moderation import is_public
 from ideaboard.board.pipeline import latest_notes
 from ideaboard.models import STATUS_LABELS
 from ideaboard.text import render_markdown, xml_safe
@@ -193,9 +194,10 @@ def category_atom(category_id: int):
 
 def _idea_feed(kind: str, idea_id: int):
     idea = find_idea(idea_id)
-    if idea is None:
+    # Feed readers cannot log in: an idea hidden by staff or awaiting review has no feed.
+    if idea is None or not is_public(idea):
         abort(404, description=NO_SUCH_IDEA)
-    items = feeds.idea_feed(idea.id, FEED_SIZE)
+    items = feeds.idea_feed(idea.id, FEED_SIZE, merged=idea.merged_into_id is not None)
     feed = new_feed(
         idea.title,
         "Each status change of this idea and each official answer from the team.",

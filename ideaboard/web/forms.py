@@ -23,6 +23,9 @@ from wtforms.validators import (
 )
 
 from ideaboard.board.deletion import DELETE, KEEP
+from ideaboard.board.moderation import DETAILS_MAX as FLAG_DETAILS_MAX
+from ideaboard.board.moderation import HIDE_REASON_MAX
+from ideaboard.board.moderation import REASONS as FLAG_REASONS
 from ideaboard.board.passwords import MAX_LENGTH, MIN_LENGTH, RECOMMENDED_LENGTH, password_problem
 from ideaboard.models import STATUS_LABELS
 from ideaboard.text import CONTROL_CHARACTERS
@@ -171,7 +174,8 @@ def _mail_mode(label: str) -> SelectField:
 
 
 class MailSettingsForm(Form):
-    mail_status = _mail_mode("Status changes, with the team's note")
+    # A merge of an idea one follows is a change of status of sorts (board/notifications.py).
+    mail_status = _mail_mode("Status changes and merges, with the team's note")
     mail_answers = _mail_mode("Official answers from the team")
     mail_comments = _mail_mode("New comments")
     mail_changelog = _mail_mode("Release notes that ship an idea I follow")
@@ -224,6 +228,34 @@ class CommentForm(Form):
     )
 
 
+CHOOSE_REASON = "Choose why the moderators should look at this."
+
+
+class FlagForm(Form):
+    reason = RadioField(
+        "Why should the moderators look at this?",
+        choices=[SelectChoice(code, label) for code, label in FLAG_REASONS.items()],
+        # The validators say it in words; the built-in check would only say "Not a valid choice".
+        validate_choice=False,
+        validators=[InputRequired(CHOOSE_REASON), AnyOf(list(FLAG_REASONS), CHOOSE_REASON)],
+    )
+    details = TextAreaField(
+        "Anything to add? (optional)",
+        description="Only the moderators read this: for example, which idea it duplicates.",
+        filters=[_strip],
+        validators=[Length(max=FLAG_DETAILS_MAX), _no_controls],
+    )
+
+
+class HideForm(Form):
+    reason = StringField(
+        "Reason shown to the author",
+        description="Optional. The author sees it on their hidden idea; nobody else does.",
+        filters=[_strip],
+        validators=[Length(max=HIDE_REASON_MAX), _no_controls],
+    )
+
+
 class StatusForm(Form):
     status = SelectField("New status", choices=status_choices())
     note = TextAreaField(
@@ -271,5 +303,20 @@ class DeleteAccountForm(Form):
         validators=[
             InputRequired(message=CHOOSE_CONTENT),
             AnyOf([KEEP, DELETE], message=CHOOSE_CONTENT),
+        ],
+    )
+
+
+class MergeForm(Form):
+    """The idea a duplicate is merged into: its number or its address (web/merge.py reads it)."""
+
+    original = StringField(
+        "Original idea",
+        description="Its number, as in the address /ideas/12, or its whole address.",
+        filters=[_strip],
+        validators=[
+            DataRequired(message="Give the number or the address of the idea to merge into."),
+            Length(max=500),
+            _no_controls,
         ],
     )

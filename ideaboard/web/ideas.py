@@ -26,7 +26,9 @@ from ideaboard.board.listing import (
     any_ideas,
     show_of,
 )
-from ideaboard.board.votes import VotingClosed, set_vote, voted_ids
+from ideaboard.board.merge_info import original_of
+from ideaboard.board.moderation import needs_review
+from ideaboard.board.votes import VoteBudgetSpent, VotingClosed, set_vote, voted_ids
 from ideaboard.models import STATUS_LABELS, Idea
 from ideaboard.text import render_markdown
 from ideaboard.web.errors import wants_json
@@ -35,8 +37,10 @@ from ideaboard.web.idea_page import NO_SUCH_IDEA, get_idea_or_404, render_idea_p
 from ideaboard.web.listing_rows import assemble, listing_rows
 from ideaboard.web.login import viewer
 from ideaboard.web.page_cache import cached_page, remember
+from ideaboard.web.search import posting_help, refuse_unconfirmed_duplicate, render_search
 from ideaboard.web.templating import idea_url
 from ideaboard.web.throttling import check_honeypot, throttle
+from ideaboard.web.vote_budget import budget, votes_left
 
 bp = Blueprint("ideas", __name__)
 
@@ -57,6 +61,11 @@ def index():
     # Open ideas by default; closed (launched, declined) or all one click away. The view the
     # visitor picked stays for the filter form and "Clear filters"; a status may override it.
     picked = request.args.get("show")
+    if request.args.get("q", "").strip():
+        # A search looks through every idea unless the visitor picked open or closed ones.
+        picked = picked if picked in SHOWS else ALL
+        per_page = current_app.config["IDEAS_PER_PAGE"]
+        return render_search(request.args["q"], status, category_id, picked, per_page)
     picked = picked if picked in SHOWS else DEFAULT_SHOW
     show = show_of(status, picked)
     rows = listing_rows(
@@ -83,6 +92,7 @@ def index():
         status=status,
         category_id=category_id,
         categories=remember("categories", list_categories),
+        votes_left=votes_left(),
         # An empty open (or closed) list on a board that has ideas says where they are.
         board_empty=unfiltered_and_empty and (show == ALL or not any_ideas()),
     )
@@ -98,7 +108,14 @@ def favicon():
 @bp.route("/ideas/<id:idea_id>/<slug>")
 @cached_page
 def detail(idea_id: int, slug: str | None = None):
-    return render_idea_page(get_idea_or_404(idea_id))
+    idea = get_idea_or_404(idea_id)
+    # A merged idea's address leads to its original, not for good (302: unmerging undoes it);
+    # ?merged=1 shows the duplicate itself, read-only, for its comments.
+    if idea.merged_into_id is not None and request.args.get("merged") != "1":
+        original = original_of(idea)
+        if original is not None:
+            return redirect(idea_url(original, merged_from=idea.id))
+    return render_idea_page(idea)
 
 
 def focus_first_error(form) -> None:
@@ -115,22 +132,32 @@ def focus_first_error(form) -> None:
 def _idea_form(idea: Idea | None = None) -> IdeaForm:
     form = IdeaForm(obj=idea)
     # A blank first choice, so nobody files an idea under a category they never picked.
+    offered = list_categories()
+    # An archived category takes no new ideas, but an idea filed there keeps it when edited.
+    if idea is not None and idea.category_id and idea.category_id not in {c.id for c in offered}:
+        offered.append(idea.category)
     form.category.choices = [SelectChoice(0, "No category")] + [
-        SelectChoice(c.id, c.name) for c in list_categories()
+        SelectChoice(c.id, c.name) for c in offered
     ]
     return form
 
 
 def _preview_or_save(form: IdeaForm, idea: Idea | None, save):
-    """The form page again (with a preview, or errors), or save() once it validates."""
-    preview = None
+    """The form page again (with a preview, or errors), or save() once it validates.
+    A new idea's page also lists similar ideas, and an exact duplicate must be confirmed."""
+    preview, similar = None, {}
     if form.validate_on_submit():
-        if "preview" not in request.form:
+        if idea is None:
+            similar = posting_help(form.title.data)
+            refuse_unconfirmed_duplicate(form, similar["duplicate"])
+        if "preview" not in request.form and not form.title.errors:
             return save()
-        preview = render_markdown(form.body.data)
+        if "preview" in request.form:
+            preview = render_markdown(form.body.data)
     status = 400 if form.errors else 200
     focus_first_error(form)
-    return render_template("ideas/form.html", form=form, preview=preview, idea=idea), status
+    page = render_template("ideas/form.html", form=form, preview=preview, idea=idea, **similar)
+    return page, status
 
 
 @bp.route("/ideas/new", methods=["GET", "POST"])
@@ -143,8 +170,23 @@ def new():
     form = _idea_form()
 
     def save():
-        idea = create_idea(current_user, form.title.data, form.body.data, form.category.data)
-        flash("Thanks! Your idea is posted and waiting for review.", "success")
+        # With pre-moderation on, a new account's ideas wait for staff until one is approved.
+        waits = current_app.config["PREMODERATE_FIRST_POSTS"] and needs_review(current_user)
+        idea = create_idea(
+            current_user,
+            form.title.data,
+            form.body.data,
+            form.category.data,
+            pending_review=waits,
+        )
+        if waits:
+            flash(
+                "Thanks! A moderator looks at a new account's first idea before others see it:"
+                " it is saved, awaiting review.",
+                "success",
+            )
+        else:
+            flash("Thanks! Your idea is posted and waiting for review.", "success")
         return redirect(idea_url(idea))
 
     return _preview_or_save(form, None, save)
@@ -178,14 +220,19 @@ def vote(idea_id: int):
         return _confirm_vote(get_idea_or_404(idea_id))
     wanted = request.form.get("vote", "1") != "0"
     try:
-        result = set_vote(idea_id, current_user, wanted)
-    except VotingClosed as closed:
+        result = set_vote(idea_id, current_user, wanted, budget=budget())
+    except (VotingClosed, VoteBudgetSpent) as refused:
         if wants_json():
+            spent = isinstance(refused, VoteBudgetSpent)
             return jsonify(
-                error="Voting closed", message=str(closed), status=409, votes=closed.result.votes
+                error="Vote budget spent" if spent else "Voting closed",
+                message=str(refused),
+                status=409,
+                votes=refused.result.votes,
+                **({"budget": refused.budget, "votes_left": 0} if spent else {}),
             ), 409
-        flash(str(closed), "info")
-        return redirect(idea_url(closed.result))
+        flash(str(refused), "info")
+        return redirect(idea_url(refused.result))
     if result is None:
         abort(404, description=NO_SUCH_IDEA)
     if wants_json():
@@ -205,6 +252,9 @@ def _confirm_vote(idea: Idea):
     visitor's cached pages. (Keeping it in the session and casting it at login instead would
     let a cross-site GET plant an intent that a later, unrelated login then casts.)
     """
+    if idea.merged_into_id is not None:
+        flash("This idea is merged into another: vote there.", "info")
+        return redirect(idea_url(idea))
     if not idea.is_open or voted_ids(current_user.id, [idea.id]):
         if idea.is_open:
             flash("You have already voted for this idea.", "info")
@@ -219,6 +269,12 @@ def _confirm_vote(idea: Idea):
 @throttle("COMMENT")
 def comment(idea_id: int):
     idea = get_idea_or_404(idea_id)
+    if idea.merged_into_id is not None:
+        message = "This idea is merged into another: comment there."
+        if wants_json():
+            return jsonify(error="Merged", message=message, status=409), 409
+        flash(message, "info")
+        return redirect(idea_url(idea))
     form = CommentForm()
     if not form.validate():
         if wants_json():

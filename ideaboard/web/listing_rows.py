@@ -37,7 +37,13 @@ class Rows:
 
 def _render(sort: str, status, category_id, per_page: int, after, before, show) -> Rows:
     page = list_ideas(sort, status, category_id, per_page, after=after, before=before, show=show)
-    html = render_template("ideas/_rows.html", page=page)
+    return rows_from(page, "ideas/_rows.html")
+
+
+def rows_from(page: Page, template: str, ideas: list | None = None, **context) -> Rows:
+    """A page rendered with `template` (which marks a vote slot per idea), kept as Rows.
+    `ideas`: the page's ideas when its items are something else (search hits)."""
+    html = render_template(template, page=page, **context)
     pieces = SLOT.split(html)
     parts: list[str | int] = [int(p) if i % 2 else p for i, p in enumerate(pieces)]
     vote_button = get_template_attribute("_macros.html", "vote_button")
@@ -46,7 +52,7 @@ def _render(sort: str, status, category_id, per_page: int, after, before, show) 
             str(vote_button(idea, voted, signed_in, TOKEN_PLACEHOLDER))
             for voted, signed_in in ((True, True), (False, True), (False, False))
         )
-        for idea in page.items
+        for idea in (page.items if ideas is None else ideas)
     }
     # Only the HTML is kept, not the model instances.
     cursors = Page([], page.next_cursor, page.previous_cursor, page.is_first)

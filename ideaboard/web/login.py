@@ -85,6 +85,20 @@ def staff_required(view):
     return wrapped
 
 
+def admin_required(view):
+    """Let admins through; staff and members get 403 (anonymous: log in first)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role != "admin":
+            abort(403, description="Only admins can open this page or do this.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only a path on this site: no scheme, no host, nothing a browser reads as one."""
     if not target or not target.startswith("/") or target.startswith("//"):

@@ -5,11 +5,10 @@ from flask_login import current_user, login_required
 
 from ideaboard.board import notifications
 from ideaboard.board.follows import set_following
-from ideaboard.board.ideas import find_idea
 from ideaboard.board.mail import mail_settings
 from ideaboard.board.tokens import InvalidToken
 from ideaboard.web.forms import MailSettingsForm
-from ideaboard.web.idea_page import NO_SUCH_IDEA
+from ideaboard.web.idea_page import get_idea_or_404
 from ideaboard.web.templating import idea_url
 
 bp = Blueprint("notifications", __name__)
@@ -20,9 +19,8 @@ SETTINGS_FIELDS = (*notifications.CHOICE_LABELS, "follow_own", "follow_voted", "
 @bp.route("/ideas/<id:idea_id>/follow", methods=["POST"])
 @login_required
 def follow(idea_id: int):
-    idea = find_idea(idea_id)
-    if idea is None:
-        abort(404, description=NO_SUCH_IDEA)
+    # Hidden or awaiting review: only its author and staff may follow it (a 404 for others).
+    idea = get_idea_or_404(idea_id)
     wanted = request.form.get("follow", "1") != "0"
     set_following(current_user.id, idea.id, wanted)
     flash(

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, make_response, render_template, request, url
 
 from ideaboard.board import people
 from ideaboard.models import User
+from ideaboard.web.login import viewer
 from ideaboard.web.page_cache import cached_page
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -52,25 +53,32 @@ def profile(user_id: int):
     context = {"person": person}
     # A deleted account shows no trail: its ideas and comments stay where they are, unnamed.
     if person.deleted_at is None:
+        # What moderation took off the board (or what awaits review) the person and staff
+        # still see here; visitors, whose page is cached, never do.
+        user = viewer()
+        everything = bool(user and (user.id == person.id or user.is_staff))
         context.update(
             ideas=people.ideas_page(
                 person.id,
                 PROFILE_LIMIT,
                 after=request.args.get("after"),
                 before=request.args.get("before"),
+                everything=everything,
             ),
-            idea_count=people.idea_count(person.id),
+            idea_count=people.idea_count(person.id, everything),
         )
         # Staff's official replies are listed under their answers, not twice.
         official = False if person.is_staff else None
         context.update(
-            comments=people.recent_comments(person.id, PROFILE_LIMIT, official),
-            comment_count=people.comment_count(person.id, official),
+            comments=people.recent_comments(person.id, PROFILE_LIMIT, official, everything),
+            comment_count=people.comment_count(person.id, official, everything),
         )
         if person.is_staff:
             context.update(
-                signed=people.signed_changes(person.id, PROFILE_LIMIT),
-                answers=people.recent_comments(person.id, PROFILE_LIMIT, official=True),
+                signed=people.signed_changes(person.id, PROFILE_LIMIT, everything),
+                answers=people.recent_comments(
+                    person.id, PROFILE_LIMIT, official=True, everything=everything
+                ),
             )
     return render_template(
         "people/profile.html",

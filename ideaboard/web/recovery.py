@@ -55,6 +55,10 @@ def reset(token: str):
         except RecoveryError as error:
             form.password.errors.append(str(error))
         else:
+            if user.suspended_at is not None:
+                # board/suspension.py: the password changes, the account still cannot log in.
+                flash("Your new password is set, but this account is suspended.", "info")
+                return redirect(url_for("auth.login"))
             log_in(user)
             flash("Your new password is set, and you are logged out everywhere else.", "success")
             return redirect(url_for("ideas.index"))

@@ -85,7 +85,11 @@ def test_many_matches_are_checked_along_the_listing_index(sql_log, monkeypatch):
         assert len(found) == 2 and "CTE found" in found[1], found
         assert plan.startswith("Limit"), plan
         assert "Index Scan Backward using idea_is_open_vote_count_id" in plan, plan
-        assert f"Index Scan using {SEARCH_TABLE}_pkey" in plan, plan
+        # Each idea is checked by the index's key, or (the planner's choice on a board this
+        # small, seen in CI) against the matches hashed once from the GIN index.
+        checked_by_key = f"Index Scan using {SEARCH_TABLE}_pkey" in plan
+        hashed_from_gin = "hashed SubPlan" in plan and f"{SEARCH_TABLE}_document" in plan
+        assert checked_by_key or hashed_from_gin, plan
         assert "Sort" not in plan and "Seq Scan" not in plan, plan
 
 

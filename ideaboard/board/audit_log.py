@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 from ideaboard.board.audit import ACTIONS
+from ideaboard.board.listing import Page, id_page
 from ideaboard.models import AuditEntry, User, normalize_email
 from ideaboard.text import CONTROL_CHARACTERS
 
@@ -24,14 +25,6 @@ class AuditFilters:
 
     def __bool__(self) -> bool:
         return any(value is not None for value in vars(self).values())
-
-
-@dataclass
-class AuditPage:
-    items: list[AuditEntry]
-    next_cursor: str | None = None
-    previous_cursor: str | None = None
-    is_first: bool = True
 
 
 def _id(raw) -> int | None:
@@ -68,7 +61,7 @@ def audit_page(
     per_page: int = PER_PAGE,
     after: str | None = None,
     before: str | None = None,
-) -> AuditPage:
+) -> Page:
     """One page of entries matching every filter, newest first; keyset on id."""
     query = AuditEntry.select()
     for column, value in (
@@ -79,29 +72,7 @@ def audit_page(
     ):
         if value is not None:
             query = query.where(column == value)
-    after_id, before_id = _id(after), _id(before)
-    if before_id:
-        rows = list(
-            query.where(AuditEntry.id > before_id).order_by(AuditEntry.id).limit(per_page + 1)
-        )
-        more_before = len(rows) > per_page
-        items = list(reversed(rows[:per_page]))
-        return AuditPage(
-            items,
-            next_cursor=str(items[-1].id) if items else None,
-            previous_cursor=str(items[0].id) if more_before and items else None,
-            is_first=not more_before,
-        )
-    if after_id:
-        query = query.where(AuditEntry.id < after_id)
-    rows = list(query.order_by(AuditEntry.id.desc()).limit(per_page + 1))
-    items = rows[:per_page]
-    return AuditPage(
-        items,
-        next_cursor=str(items[-1].id) if len(rows) > per_page else None,
-        previous_cursor=str(items[0].id) if after_id and items else None,
-        is_first=not after_id,
-    )
+    return id_page(query, AuditEntry.id, per_page, _id(after), _id(before))
 
 
 def details(entry: AuditEntry) -> dict:

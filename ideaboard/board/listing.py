@@ -131,6 +131,33 @@ def keyset_page(
     )
 
 
+def id_page(
+    query, id_column: Field, per_page: int, after_id: int | None, before_id: int | None
+) -> Page:
+    """Newest first by id alone, after or before an id cursor (the admin's lists: people and
+    the audit log), read from the primary key like keyset_page reads a listing index."""
+    if before_id:
+        rows = list(query.where(id_column > before_id).order_by(id_column).limit(per_page + 1))
+        more_before = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        return Page(
+            items,
+            next_cursor=str(items[-1].id) if items else None,
+            previous_cursor=str(items[0].id) if more_before and items else None,
+            is_first=not more_before,
+        )
+    if after_id:
+        query = query.where(id_column < after_id)
+    rows = list(query.order_by(id_column.desc()).limit(per_page + 1))
+    items = rows[:per_page]
+    return Page(
+        items,
+        next_cursor=str(items[-1].id) if len(rows) > per_page else None,
+        previous_cursor=str(items[0].id) if after_id and items else None,
+        is_first=not after_id,
+    )
+
+
 def show_of(status: str | None, show: str) -> str:
     """The group a listing is in: a chosen status decides it, unless all ideas are shown."""
     if status in STATUS_LABELS and show != ALL:

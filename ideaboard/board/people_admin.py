@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from peewee import OP, SQL, Expression, NodeList, Value, fn
 
 from ideaboard.board import audit
+from ideaboard.board.listing import Page, id_page
 from ideaboard.board.suspension import lock_pair
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import ROLES, AuditEntry, Comment, Idea, User, Vote, normalize_email
@@ -24,16 +25,6 @@ SEARCH_MAX = 100
 
 class RoleError(ValueError):
     """This role change is not allowed; the message says why, for people."""
-
-
-@dataclass
-class PeoplePage:
-    """One page of people, newest account first, with cursors (ids) either side."""
-
-    items: list[User]
-    next_cursor: str | None = None
-    previous_cursor: str | None = None
-    is_first: bool = True
 
 
 def _contains(column, text: str) -> Expression:
@@ -56,7 +47,7 @@ def find_people(
     per_page: int = 25,
     after: str | None = None,
     before: str | None = None,
-) -> PeoplePage:
+) -> Page:
     """People whose name or email contains the text (any capitals), newest first.
 
     Paged by id, read from the primary key in order: a page stops the scan as soon as it is
@@ -74,27 +65,7 @@ def find_people(
         query = query.where(User.role.in_(("staff", "admin")))
     elif show == SUSPENDED:
         query = query.where(User.suspended_at.is_null(False))
-    after_id, before_id = _cursor(after), _cursor(before)
-    if before_id:
-        rows = list(query.where(User.id > before_id).order_by(User.id).limit(per_page + 1))
-        more_before = len(rows) > per_page
-        items = list(reversed(rows[:per_page]))
-        return PeoplePage(
-            items,
-            next_cursor=str(items[-1].id) if items else None,
-            previous_cursor=str(items[0].id) if more_before and items else None,
-            is_first=not more_before,
-        )
-    if after_id:
-        query = query.where(User.id < after_id)
-    rows = list(query.order_by(User.id.desc()).limit(per_page + 1))
-    items = rows[:per_page]
-    return PeoplePage(
-        items,
-        next_cursor=str(items[-1].id) if len(rows) > per_page else None,
-        previous_cursor=str(items[0].id) if after_id and items else None,
-        is_first=not after_id,
-    )
+    return id_page(query, User.id, per_page, _cursor(after), _cursor(before))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from ideaboard import create_app
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.passwords import hash_password
 from ideaboard.board.schema import upgrade_schema
+from ideaboard.board.search_plans import forget_statistics
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import ALL_MODELS, Category, Idea, User
 from tests.mail_support import start_smtp
@@ -62,6 +63,8 @@ def app(database_url, tmp_path, monkeypatch):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})
     app.test_client_class = Client
     upgrade_schema()
+    # A new board, maybe under an earlier test's name: no estimates of how common words are.
+    forget_statistics()
     if not is_sqlite():
         # One database per run; each test starts from empty tables.
         tables = ", ".join(f'"{model._meta.table_name}"' for model in ALL_MODELS)

@@ -8,6 +8,7 @@ import pytest
 from ideaboard.board.follows import set_following
 from ideaboard.board.mail import mail_settings
 from ideaboard.board.notifications import send_digests
+from ideaboard.board.suspension import suspend, unsuspend
 from ideaboard.board.votes import set_vote
 from ideaboard.db import db
 from ideaboard.models import Event, Follow, Notification, OutgoingMail, User, utcnow
@@ -198,6 +199,33 @@ def test_official_answers_come_at_once_and_comments_in_a_daily_digest(app, runne
     assert len(mails("digest")) == 4
     [_, second] = [m for m in mails("digest") if m.to_address == "member@example.com"]
     assert second.text_body.count("Otto Other commented") == 1  # only what is new
+
+
+def test_a_suspended_follower_gets_no_mail_but_keeps_the_news(app, runner, verified, idea):
+    with db.connection_context():
+        set_vote(idea.id, verified["other"], True)
+        suspend(verified["other"].id, verified["staff"], remove_votes=False)
+    author = app.test_client()
+    author.login("member@example.com")
+    author.post_form(f"/ideas/{idea.id}/comments", {"body": "Thanks for the votes."})
+    staff_moves(app, idea)
+    work(runner)
+    later = utcnow() + timedelta(days=1, minutes=1)
+    settings = mail_settings(app.config)
+    with db.connection_context():
+        send_digests(settings, now=later)
+
+    def mailed_to_other() -> list[str]:
+        return [m.kind for m in mails() if m.to_address == "other@example.com"]
+
+    # The status change (instant) and the comment (daily) wait in the app, unmailed.
+    assert mailed_to_other() == []
+    assert unread(verified["other"].id)[0] == 2
+    assert "member@example.com" in {m.to_address for m in mails("notify_status_change")}
+    with db.connection_context():
+        unsuspend(verified["other"].id, verified["staff"])
+        send_digests(settings, now=later)
+    assert mailed_to_other() == ["digest"]
 
 
 def test_one_click_unsubscribe_needs_no_cookie_and_no_token(app, runner, verified, idea):

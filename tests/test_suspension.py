@@ -12,7 +12,7 @@ from ideaboard.board.sessions import session_user, start_session
 from ideaboard.board.suspension import SuspensionError, suspend, unsuspend
 from ideaboard.board.votes import set_vote
 from ideaboard.db import db
-from ideaboard.models import AuditEntry, Idea, User, UserSession, Vote
+from ideaboard.models import AuditEntry, Follow, Idea, User, UserSession, Vote
 from tests.attack_support import assert_consistent, db_state
 from tests.conftest import PASSWORD
 
@@ -39,6 +39,11 @@ def fresh(user_id: int) -> User:
 def votes_of(user_id: int) -> set[int]:
     with db.connection_context():
         return {v.idea_id for v in Vote.select().where(Vote.user == user_id)}
+
+
+def follows_of(user_id: int) -> dict[int, str]:
+    with db.connection_context():
+        return {f.idea_id: f.reason for f in Follow.select().where(Follow.user == user_id)}
 
 
 def counts(idea_ids) -> list[int]:
@@ -77,6 +82,8 @@ def test_suspending_ends_every_session_and_keeps_votes(app, users, board):
 def test_removing_votes_moves_counters_and_spares_closed_ideas(app, users, board):
     open_one, open_two, launched = board["ideas"]
     with db.connection_context():
+        own = create_idea(users["member"], "Their own idea", "").id
+        assert set(follows_of(users["member"].id)) == {open_one, open_two, launched, own}
         done = suspend(users["member"].id, users["admin"], remove_votes=True)
     assert done.votes_removed == 2
     # Launched ideas keep the count they closed with.
@@ -84,6 +91,8 @@ def test_removing_votes_moves_counters_and_spares_closed_ideas(app, users, board
     assert counts(board["ideas"]) == [1, 1, 2]
     assert votes_of(users["other"].id) == set(board["ideas"])
     assert "2 votes removed" in audit_rows("suspend")[0].summary
+    # The follows those two votes made went too; an idea of their own stays followed.
+    assert follows_of(users["member"].id) == {launched: "voted", own: "own"}
     assert_consistent()
 
 

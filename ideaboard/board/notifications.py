@@ -226,6 +226,8 @@ def _instant_mails(event: Event, settings: MailSettings) -> int:
             (Notification.event == event.id)
             & (getattr(User, choice) == INSTANT)
             & User.email_verified_at.is_null(False)
+            # A suspended account keeps its in-app news, but the board stops writing to it.
+            & User.suspended_at.is_null()
         )
     )
     recipients = [
@@ -270,6 +272,7 @@ def send_digests(settings: MailSettings, now: datetime | None = None) -> int:
             Notification.mailed_at.is_null()
             & Notification.read_at.is_null()
             & User.email_verified_at.is_null(False)
+            & User.suspended_at.is_null()
             & (User.last_digest_at.is_null() | (User.last_digest_at <= now - DIGEST_EVERY))
             & wants_daily
             & Idea.hidden_at.is_null()

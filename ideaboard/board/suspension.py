@@ -4,16 +4,21 @@ Who may suspend whom: staff suspend members; admins suspend anyone but themselve
 suspends their own account or an account already deleted. A suspended person's ideas and
 comments stay (moderation can hide them); their votes on open ideas are removed if staff
 choose so (votes on launched or declined ideas stay, as those counts are frozen) and do not
-come back when the suspension is lifted. accounts.authenticate refuses them, and
-sessions.session_user ignores any session they may still hold, so nothing they send counts.
+come back when the suspension is lifted, nor do the follows those votes made.
+accounts.authenticate refuses them, and sessions.session_user ignores any session they may
+still hold, so nothing they send counts; notifications reach them in the app, not by mail.
 """
 
 from typing import NamedTuple
 
 from ideaboard.board import audit
 from ideaboard.board.counters import move_many_counters
+from ideaboard.board.follows import VOTED
 from ideaboard.db import db, is_sqlite
-from ideaboard.models import User, UserSession, utcnow
+from ideaboard.models import Follow, User, UserSession, utcnow
+
+# Ideas per statement when removing follows (SQLite caps a statement's parameters).
+CHUNK = 500
 
 
 class SuspensionError(ValueError):
@@ -69,6 +74,13 @@ def _remove_open_votes(user_id: int) -> int:
     ]
     # One vote per person per idea: each idea loses exactly one.
     move_many_counters(idea_ids, votes=-1)
+    # The follows those votes made go with them (the person asked for no other).
+    for start in range(0, len(idea_ids), CHUNK):
+        Follow.delete().where(
+            (Follow.user == user_id)
+            & Follow.idea.in_(idea_ids[start : start + CHUNK])
+            & (Follow.reason == VOTED)
+        ).execute()
     return len(idea_ids)
 
 

@@ -77,6 +77,12 @@ def test_the_customer_and_the_public_see_it_as_such(app, users, idea):
     assert "Your vote was recorded" not in visitor and "Otto Other" not in visitor
     # Who voted stays among staff.
     assert 'id="behalf-title"' not in page
+    # Their data export says so too; the admin's own vote does not.
+    exported = customer.get("/account/export").json["votes"]
+    assert [(v["idea_id"], v["recorded_by"]) for v in exported] == [(idea.id, "Sasha Staff")]
+    admin = app.test_client()
+    admin.login(users["admin"].email)
+    assert admin.get("/account/export").json["votes"][0]["recorded_by"] is None
 
 
 def test_a_customer_who_already_voted_gets_no_second_vote(staff, users, idea):

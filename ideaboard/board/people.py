@@ -137,9 +137,12 @@ def export_data(user_id: int) -> dict | None:
     comments = (
         Comment.select(Comment, Idea.id, Idea.title).join(Idea).where(Comment.author == user_id)
     ).order_by(Comment.id)
+    recorder = User.alias("recorder")
     votes = (
-        Vote.select(Vote, Idea.id, Idea.title)
+        Vote.select(Vote, Idea.id, Idea.title, recorder.id, recorder.name)
         .join(Idea)
+        .switch(Vote)
+        .join(recorder, JOIN.LEFT_OUTER, on=(Vote.recorded_by == recorder.id))
         .where(Vote.user == user_id)
         .order_by(Vote.id)
     )
@@ -189,7 +192,15 @@ def export_data(user_id: int) -> dict | None:
             for c in comments
         ],
         "votes": [
-            {"idea_id": v.idea_id, "idea_title": v.idea.title, "created_at": _when(v.created_at)}
+            {
+                "idea_id": v.idea_id,
+                "idea_title": v.idea.title,
+                "created_at": _when(v.created_at),
+                # A vote staff recorded for them (from a call or an email), and who did.
+                "recorded_by": v.recorded_by.name if v.recorded_by_id else None,
+                # A vote a merge copied here from their vote on the duplicate.
+                "merged_from_idea_id": v.merged_from_id,
+            }
             for v in votes
         ],
         "follows": [

@@ -16,6 +16,7 @@ from ideaboard.web import (
     auth,
     changelog,
     comments,
+    embed,
     errors,
     feeds,
     health,
@@ -57,6 +58,7 @@ BLUEPRINTS = (
     changelog,
     listening,
     feeds,
+    embed,
     health,
 )
 

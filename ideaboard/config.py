@@ -1,6 +1,7 @@
 """Every default in one place; IDEABOARD_* environment variables override them."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -38,6 +39,22 @@ RATE_LIMITS = {
 }
 
 
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+
+
+def embed_origins(raw: str) -> list[str]:
+    """IDEABOARD_EMBED_ORIGINS: the sites that may show the embeddable badge in an iframe,
+    comma-separated origins such as https://shop.example.com; none by default."""
+    origins = [part.strip().lower().rstrip("/") for part in raw.split(",") if part.strip()]
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin):
+            raise ValueError(
+                f"IDEABOARD_EMBED_ORIGINS: {origin!r} is not an origin such as"
+                " https://shop.example.com (scheme and host, maybe a port, no path)"
+            )
+    return origins
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config from the environment, falling back to development defaults."""
     env = os.environ.get
@@ -51,6 +68,8 @@ def load_config(instance_path: str) -> dict:
         "RESPONSE_TARGET_DAYS": int(env("IDEABOARD_RESPONSE_TARGET_DAYS", "14")),
         # 1: a new account's ideas wait for staff approval until one of them is approved.
         "PREMODERATE_FIRST_POSTS": env("IDEABOARD_PREMODERATE_FIRST_POSTS", "0") == "1",
+        # Sites allowed to frame the embeddable badge (/embed/ideas/<id>): web/embed.py.
+        "EMBED_ORIGINS": embed_origins(env("IDEABOARD_EMBED_ORIGINS", "")),
         # Votes a person may have on open ideas at a time (UserVoice style); 0: no limit.
         "VOTE_BUDGET": max(int(env("IDEABOARD_VOTE_BUDGET", "0")), 0),
         # Bodies are capped at 10,000 characters; form encoding can triple that, so leave room.

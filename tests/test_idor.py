@@ -30,6 +30,8 @@ NOT_THEIRS = {
     "feeds.idea_atom": 200,
     "feeds.category_rss": 200,
     "feeds.category_atom": 200,
+    # The badge other sites may show: anyone's idea, for anyone (web/embed.py).
+    "embed.idea_badge": 200,
     # Anyone signed in may flag someone else's idea or comment (a form page, then the flag);
     # only staff moderate; only its author edits a comment, its author or staff delete it.
     "moderation.flag_idea": {"GET": 200, "POST": 302},

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 from ideaboard.board.audit import ACTIONS
-from ideaboard.board.listing import Page, id_page
+from ideaboard.board.listing import Page, id_page, row_id
 from ideaboard.models import AuditEntry, User, normalize_email
 from ideaboard.text import CONTROL_CHARACTERS
 
@@ -27,17 +27,11 @@ class AuditFilters:
         return any(value is not None for value in vars(self).values())
 
 
-def _id(raw) -> int | None:
-    """A row id typed in a filter or a cursor: digits only (a leading # allowed), in range."""
-    text = str(raw or "").strip().lstrip("#")
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**31 else None
-
-
 def _person_id(raw: str | None) -> int | None:
     """A person by number, or by email address (0, which matches nothing, if nobody has it)."""
     text = (raw or "").strip()
     if "@" not in text:
-        return _id(text)
+        return row_id(text)
     if CONTROL_CHARACTERS.search(text):
         return 0
     person = User.get_or_none(User.email == normalize_email(text[:254]))
@@ -50,8 +44,8 @@ def parse_filters(
     """Filters from what a person typed or picked; anything unreadable is left out."""
     return AuditFilters(
         action=action if action in ACTIONS else None,
-        actor_id=_id(actor),
-        idea_id=_id(idea),
+        actor_id=row_id(actor),
+        idea_id=row_id(idea),
         user_id=_person_id(person),
     )
 
@@ -72,7 +66,7 @@ def audit_page(
     ):
         if value is not None:
             query = query.where(column == value)
-    return id_page(query, AuditEntry.id, per_page, _id(after), _id(before))
+    return id_page(query, AuditEntry.id, per_page, row_id(after), row_id(before))
 
 
 def details(entry: AuditEntry) -> dict:

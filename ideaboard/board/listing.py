@@ -131,6 +131,13 @@ def keyset_page(
     )
 
 
+def row_id(raw) -> int | None:
+    """A row id typed in a filter or a cursor: ASCII digits only (a leading # allowed), in
+    range; anything else is None (str.isdigit() alone accepts "¹", which int() refuses)."""
+    text = str(raw or "").strip().lstrip("#")
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**31 else None
+
+
 def id_page(
     query, id_column: Field, per_page: int, after_id: int | None, before_id: int | None
 ) -> Page:

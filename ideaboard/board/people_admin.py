@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from peewee import OP, SQL, Expression, NodeList, Value, fn
 
 from ideaboard.board import audit
-from ideaboard.board.listing import Page, id_page
+from ideaboard.board.listing import Page, id_page, row_id
 from ideaboard.board.suspension import lock_pair
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import ROLES, AuditEntry, Comment, Idea, User, Vote, normalize_email
@@ -37,10 +37,6 @@ def _contains(column, text: str) -> Expression:
     return Expression(column, OP.ILIKE if is_sqlite() else OP.LIKE, pattern)
 
 
-def _cursor(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 2**31 else None
-
-
 def find_people(
     text: str = "",
     show: str = EVERYONE,
@@ -65,7 +61,7 @@ def find_people(
         query = query.where(User.role.in_(("staff", "admin")))
     elif show == SUSPENDED:
         query = query.where(User.suspended_at.is_null(False))
-    return id_page(query, User.id, per_page, _cursor(after), _cursor(before))
+    return id_page(query, User.id, per_page, row_id(after), row_id(before))
 
 
 @dataclass

@@ -38,6 +38,7 @@ from ideaboard.web import (
     staff,
     templating,
     throttling,
+    webhooks,
 )
 
 BLUEPRINTS = (
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     moderation,
     idea_staff,
     admin,
+    webhooks,
     roadmap,
     changelog,
     listening,

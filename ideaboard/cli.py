@@ -27,11 +27,12 @@ from ideaboard.board.passwords import password_problem
 from ideaboard.board.recovery import request_password_reset, reset_password_path
 from ideaboard.board.schema import upgrade_schema
 from ideaboard.board.version import bump_version
+from ideaboard.board.webhooks import WebhookError, add_webhook, webhook_settings
 from ideaboard.board.worker import run, run_once
 from ideaboard.db import db, is_sqlite
 from ideaboard.mailer import transport_for
 from ideaboard.migrations import SchemaError
-from ideaboard.models import ROLES
+from ideaboard.models import ROLES, WEBHOOK_EVENTS
 
 
 def _upgrade() -> tuple[int, int]:
@@ -196,13 +197,34 @@ def worker_command(once: bool) -> None:
     """Send mail and do all other deferred work; runs until stopped (Ctrl-C or SIGTERM)."""
     _log_to_stderr()
     settings, make_transport = _settings_and_transport()
+    hooks = webhook_settings(current_app.config)
     if once:
-        click.echo(run_once(make_transport(), settings).summary())
+        click.echo(run_once(make_transport(), settings, hooks=hooks).summary())
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    run(make_transport, settings, current_app.config["WORKER_INTERVAL"], stop)
+    run(make_transport, settings, current_app.config["WORKER_INTERVAL"], stop, hooks)
+
+
+@click.command("add-webhook")
+@with_appcontext
+@click.option("--url", required=True, help="Where to post, e.g. https://hooks.example.com/ideas")
+@click.option(
+    "--events",
+    required=True,
+    help=f"Comma-separated, among: {', '.join(WEBHOOK_EVENTS)}",
+)
+def add_webhook_command(url: str, events: str) -> None:
+    """Add an outgoing webhook and print its signing secret (also on /admin/webhooks)."""
+    chosen = [name.strip() for name in events.split(",") if name.strip()]
+    with db.connection_context():
+        try:
+            hook = add_webhook(url, chosen, actor=None)
+        except WebhookError as error:
+            raise click.UsageError(str(error)) from error
+    click.echo(f"Webhook #{hook.id} posts {', '.join(hook.event_names)} to {hook.url}")
+    click.echo(f"Signing secret: {hook.secret}")
 
 
 @click.command("reset-password")
@@ -231,6 +253,7 @@ COMMANDS = (
     backup_command,
     bench_seed_command,
     worker_command,
+    add_webhook_command,
     reset_password_command,
 )
 

@@ -70,6 +70,15 @@ def load_config(instance_path: str) -> dict:
         "PREMODERATE_FIRST_POSTS": env("IDEABOARD_PREMODERATE_FIRST_POSTS", "0") == "1",
         # Sites allowed to frame the embeddable badge (/embed/ideas/<id>): web/embed.py.
         "EMBED_ORIGINS": embed_origins(env("IDEABOARD_EMBED_ORIGINS", "")),
+        # Webhooks never post to private, loopback or link-local addresses, except to hosts
+        # named here (comma-separated, e.g. 127.0.0.1,hooks.internal): ideaboard/webhook_http.py.
+        "WEBHOOK_ALLOW_HOSTS": [
+            host.strip().lower()
+            for host in env("IDEABOARD_WEBHOOK_ALLOW_HOSTS", "").split(",")
+            if host.strip()
+        ],
+        # Seconds to connect, and to wait for each part of the answer.
+        "WEBHOOK_TIMEOUT": float(env("IDEABOARD_WEBHOOK_TIMEOUT", "5")),
         # Votes a person may have on open ideas at a time (UserVoice style); 0: no limit.
         "VOTE_BUDGET": max(int(env("IDEABOARD_VOTE_BUDGET", "0")), 0),
         # Bodies are capped at 10,000 characters; form encoding can triple that, so leave room.

@@ -25,6 +25,7 @@ from ideaboard.models import (
     StatusChange,
     User,
     Vote,
+    Webhook,
     hot_score,
     utcnow,
 )
@@ -55,6 +56,9 @@ def ids(app, users, category) -> dict:
         # and delete), both on the other member's idea.
         theirs_said = add_comment(theirs.id, users["other"], "Their comment.")
         own_said = add_comment(theirs.id, member, "My comment.")
+        # An admin's webhook (to test and remove), for an event none of the suites causes;
+        # made directly, so that the audit log starts empty as the suites expect.
+        hook = Webhook.create(url="https://hooks.example.com/in", events="idea.merged", secret="s")
     links = {
         "reset": reset_password_path(member, settings),
         "verify": verify_email_path(member, settings),
@@ -74,6 +78,7 @@ def ids(app, users, category) -> dict:
         # Whom staff suspend (nobody the suites log in as) and whose role an admin changes.
         "other_id": users["other"].id,
         "staff_id": users["staff"].id,
+        "webhook_id": hook.id,
         "status": ACCEPTED,  # a status feed
         "token": "x",  # a private feed's secret (or a mailed link's): none is this
     }
@@ -124,6 +129,7 @@ PLACEHOLDER_IDS = {
     "own_comment": 0,
     "other_id": 0,
     "staff_id": 0,
+    "webhook_id": 0,
     "links": {"reset": "", "verify": "", "unsubscribe": ""},
 }
 
@@ -275,6 +281,14 @@ def forms(ids: dict) -> dict:
         "staff.move": ("staff", f"/staff/categories/{category}/move", {"direction": "up"}),
         "staff.archive": ("staff", f"/staff/categories/{category}/archive", {"archived": "1"}),
         "staff.delete": ("staff", f"/staff/categories/{category}/delete", {}),
+        # Admins' webhooks (web/webhooks.py).
+        "webhooks.index": (
+            "admin",
+            "/admin/webhooks",
+            {"url": "https://hooks.example.com/new", "events": "idea.created"},
+        ),
+        "webhooks.test": ("admin", f"/admin/webhooks/{ids['webhook_id']}/test", {}),
+        "webhooks.delete": ("admin", f"/admin/webhooks/{ids['webhook_id']}/delete", {}),
     }
 
 

@@ -14,6 +14,7 @@ from ideaboard.models import ALL_MODELS
 PACKAGE = Path(__file__).resolve().parents[1] / "ideaboard"
 DATA_LAYER = {"ideaboard.config", "ideaboard.db", "ideaboard.models", "ideaboard.migrations"}
 DATA_LAYER |= {"ideaboard.text", "ideaboard.mailer", "ideaboard.ratelimit_store"}
+DATA_LAYER |= {"ideaboard.webhook_http"}
 WEB_FRAMEWORK = ("flask", "flask_login", "flask_wtf", "flask_limiter", "wtforms", "werkzeug")
 # Where SQL may be written or run; everywhere else asks board/ for what it needs.
 SQL_ALLOWED = ("ideaboard.board.", "ideaboard.benchseed.")

@@ -7,6 +7,7 @@ from ideaboard.board.ideas import create_idea
 from ideaboard.board.mail import mail_settings
 from ideaboard.board.recovery import reset_password_path
 from ideaboard.board.verification import verify_email_path
+from ideaboard.board.webhooks import add_webhook
 from ideaboard.db import db
 from ideaboard.models import ACCEPTED, EVENT_COMMENT, Comment, Event, Notification
 from tests.attack_support import db_state
@@ -48,6 +49,7 @@ def ids(app, users, category) -> dict:
         # answer): they may edit and delete it.
         comment = Comment.create(idea=idea.id, author=staff.id, body="Before I joined.")
         move_counters(idea.id, comments=1)
+        hook = add_webhook("https://hooks.example.com/in", ["idea.merged"], staff)
     tokens = {
         "recovery.reset": reset_password_path(staff, settings).rsplit("/", 1)[1],
         "recovery.verify": verify_email_path(staff, settings).rsplit("/", 1)[1],
@@ -58,6 +60,7 @@ def ids(app, users, category) -> dict:
         "notification_id": notification.id,
         "original_id": original.id,
         "comment_id": comment.id,
+        "webhook_id": hook.id,
         # The person an admin suspends and gives a role (web/admin.py).
         "user_id": users["other"].id,
         "tokens": tokens,
@@ -104,6 +107,9 @@ def valid_form(ids: dict, number: int) -> dict:
         "customer_email": "member@example.com",
         "direction": "down",
         "archived": "1",
+        # Admins' webhooks (web/webhooks.py).
+        "url": "https://hooks.example.com/new",
+        "events": "idea.created",
     }
 
 

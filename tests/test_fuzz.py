@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ideaboard.board.counters import move_counters
 from ideaboard.board.ideas import create_idea
 from ideaboard.db import db
-from ideaboard.models import Category, Comment
+from ideaboard.models import Category, Comment, Webhook
 
 # Any text a browser could send: every code point but lone surrogates (not encodable).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
@@ -50,6 +50,7 @@ QUERY_ROUTES = {
     "/login": {"next": TEXT},
     "/register": {"next": TEXT},
     "/admin/people": {"q": TEXT, "show": TEXT, "after": NUMBERISH, "before": NUMBERISH},
+    "/admin/webhooks/1": {"before": NUMBERISH},
     "/admin/audit": {
         "action": TEXT,
         "actor": NUMBERISH,
@@ -60,7 +61,8 @@ QUERY_ROUTES = {
     },
 }
 # Pages and forms for admins alone, fuzzed as an admin; the rest as staff.
-ADMIN_ONLY = {"/admin/people", "/admin/audit", "set-role"}
+ADMIN_ONLY = {"/admin/people", "/admin/audit", "set-role", "/admin/webhooks/1"}
+ADMIN_ONLY |= {"add-webhook", "test-webhook", "delete-webhook"}
 
 
 # Forms anonymous visitors fill in; every other form is fuzzed as staff, who may use them all.
@@ -148,6 +150,10 @@ def form_routes(idea_id: int, category_id: int, comment_id: int = 1) -> dict:
         "move-category": (f"/staff/categories/{category_id}/move", {"direction": TEXT}),
         "archive-category": (f"/staff/categories/{category_id}/archive", {"archived": TEXT}),
         "delete-category": (f"/staff/categories/{category_id}/delete", {"x": TEXT}),
+        # Admins' webhooks (web/webhooks.py); webhook 1 is the targets' own.
+        "add-webhook": ("/admin/webhooks", {"url": TEXT, "events": TEXT}),
+        "test-webhook": ("/admin/webhooks/1/test", {"x": TEXT}),
+        "delete-webhook": ("/admin/webhooks/1/delete", {"x": TEXT}),
     }
 
 
@@ -159,6 +165,7 @@ def targets(app, users):
         # Written before its author joined the team (not official): staff may edit and delete it.
         comment = Comment.create(idea=idea.id, author=users["staff"].id, body="Fuzz comment")
         move_counters(idea.id, comments=1)
+        Webhook.create(url="https://hooks.example.com/in", events="idea.merged", secret="s")
     return form_routes(idea.id, category.id, comment.id)
 
 

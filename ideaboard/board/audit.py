@@ -24,6 +24,7 @@ ACTIONS = {
     "category": "Category change",
     "vote_on_behalf": "Vote recorded on behalf",
     "staff_note": "Internal note",
+    "webhook": "Webhook change",
 }
 
 

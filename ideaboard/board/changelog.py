@@ -7,6 +7,7 @@ and can mark those ideas launched with the post as the signed note.
 import re
 from dataclasses import dataclass
 
+from ideaboard.board import webhooks
 from ideaboard.board.events import record_event
 from ideaboard.board.listing import Page
 from ideaboard.board.pipeline import change_status
@@ -69,6 +70,7 @@ def publish(
                 note = f"Shipped in [{post.title}](/changelog/{post.id})."
                 change_status(idea, LAUNCHED, author, note, announce=False)
             record_event(EVENT_CHANGELOG, idea_id, author.id, changelog_post=post.id)
+        webhooks.changelog_published(post.id, post.title, post.body, author, idea_ids)
     return post
 
 

@@ -1,6 +1,6 @@
 """Comments: anyone signed in may add one; staff replies are marked official."""
 
-from ideaboard.board import audit
+from ideaboard.board import audit, webhooks
 from ideaboard.board.counters import move_counters
 from ideaboard.board.events import record_event
 from ideaboard.board.follows import COMMENTED, follow_automatically
@@ -47,6 +47,7 @@ def add_comment(idea_id: int, author: User, body: str) -> Comment:
         follow_automatically(author, idea_id, COMMENTED)
         kind = EVENT_ANSWER if comment.is_official else EVENT_COMMENT
         record_event(kind, idea_id, author.id, comment=comment.id)
+        webhooks.comment_created(comment, author)
     return comment
 
 

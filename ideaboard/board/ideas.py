@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from ideaboard.board import webhooks
 from ideaboard.board.follows import OWN, follow_automatically
 from ideaboard.board.listing import idea_query
 from ideaboard.db import db
@@ -37,6 +38,9 @@ def create_idea(
             pending_review=pending_review,
         )
         follow_automatically(author, idea.id, OWN)
+        # A first post awaiting review is announced when staff approve it (board/moderation.py).
+        if not pending_review:
+            webhooks.idea_created(idea.id)
     return idea
 
 

@@ -17,7 +17,7 @@ for the merge and then sees the idea as the merge left it. SQLite runs one write
 
 from dataclasses import dataclass
 
-from ideaboard.board import audit
+from ideaboard.board import audit, webhooks
 from ideaboard.board.counters import move_counters
 from ideaboard.board.events import record_event
 from ideaboard.db import db, is_sqlite
@@ -165,6 +165,7 @@ def merge_ideas(duplicate_id: int, original_id: int, actor: User) -> Merge:
             followers_moved=followers_moved,
         )
         record_event(EVENT_MERGED, duplicate_id, actor.id, merge=merge.id)
+        webhooks.idea_merged(duplicate_id, original_id, actor)
         audit.record(
             actor,
             "merge",

@@ -10,7 +10,7 @@ its own transaction; the reason for hiding is kept there, and shown to the autho
 
 import json
 
-from ideaboard.board import audit
+from ideaboard.board import audit, webhooks
 from ideaboard.board.counters import move_counters
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import (
@@ -233,6 +233,8 @@ def approve_idea(idea_id: int, actor: User) -> Idea | None:
         )
         if not changed:
             raise ModerationError("This idea is not awaiting review.")
+        # Its creation reaches the webhooks now that others can see it.
+        webhooks.idea_created(idea_id)
         audit.record(
             actor,
             "approve",

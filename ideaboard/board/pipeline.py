@@ -1,6 +1,6 @@
 """The status pipeline: the one function that moves an idea and signs the move, and the notes."""
 
-from ideaboard.board import audit
+from ideaboard.board import audit, webhooks
 from ideaboard.board.events import record_event
 from ideaboard.board.listening import count_status_change
 from ideaboard.db import db
@@ -69,7 +69,8 @@ def change_status(
         )
         if announce:
             record_event(EVENT_STATUS, idea.id, author.id, status_change=record.id)
-    idea.status = to_status
+        idea.status = to_status
+        webhooks.status_changed(idea.id, current, record.note, author)
     return record
 
 

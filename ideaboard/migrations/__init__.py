@@ -23,6 +23,7 @@ from ideaboard.migrations.store import (
 from ideaboard.migrations.v2_to_v10 import v2, v3, v4, v5, v6, v7, v8, v9, v10
 from ideaboard.migrations.v11_curation import create_extras, v11
 from ideaboard.migrations.v12_search import create_search_index, v12
+from ideaboard.migrations.v13_webhooks import v13
 from ideaboard.models import ALL_MODELS
 
 __all__ = ["VERSION_SEQUENCE", "VERSION_TABLE", "create_version_store"]
@@ -32,7 +33,20 @@ class SchemaError(Exception):
     """The database cannot be brought to this code's schema; the message says why."""
 
 
-VERSIONS = {2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11, 12: v12}
+VERSIONS = {
+    2: v2,
+    3: v3,
+    4: v4,
+    5: v5,
+    6: v6,
+    7: v7,
+    8: v8,
+    9: v9,
+    10: v10,
+    11: v11,
+    12: v12,
+    13: v13,
+}
 LATEST = max(VERSIONS)
 
 

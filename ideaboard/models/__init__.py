@@ -12,6 +12,8 @@ from ideaboard.models.core import (
 )
 from ideaboard.models.curation import *  # noqa: F403
 from ideaboard.models.curation import AuditEntry, Flag, Merge, StaffNote
+from ideaboard.models.integrations import *  # noqa: F403
+from ideaboard.models.integrations import Webhook, WebhookDelivery
 from ideaboard.models.listening import *  # noqa: F403
 from ideaboard.models.listening import (
     ListeningState,
@@ -54,4 +56,6 @@ ALL_MODELS = [
     Flag,
     StaffNote,
     AuditEntry,
+    Webhook,
+    WebhookDelivery,
 ]

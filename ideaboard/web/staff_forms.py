@@ -1,4 +1,5 @@
-"""Forms of the staff and admin tools: roles, suspension, categories, notes, votes on behalf.
+"""Forms of the staff and admin tools: roles, suspension, categories, notes, votes on behalf,
+webhooks.
 
 Field names differ from those of the idea page's other forms (body, note, email, name), so
 that every field on one page has an HTML id of its own.
@@ -10,12 +11,24 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
 )
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from ideaboard.board.people_admin import ROLE_LABELS
+from ideaboard.board.webhooks import url_problem
+from ideaboard.models import WEBHOOK_EVENTS
 from ideaboard.web.forms import COMMENT_MAX, Form, _no_controls, _strip
 
 KEEP_VOTES, REMOVE_VOTES = "keep", "remove"
@@ -79,3 +92,32 @@ class MoveForm(Form):
 
 class ArchiveForm(Form):
     archived = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+def _usable_url(form, field) -> None:
+    problem = url_problem(field.data or "")
+    if field.data and problem:
+        raise ValidationError(problem)
+
+
+def _known_events(form, field) -> None:
+    if any(name not in WEBHOOK_EVENTS for name in field.data or []):
+        raise ValidationError("Choose among the listed events.")
+
+
+class WebhookForm(Form):
+    url = URLField(
+        "Address",
+        description="Where the board posts each event (https:// please): your receiver's URL.",
+        validators=[
+            DataRequired(message="Enter the address to post to."),
+            Length(max=2000),
+            _usable_url,
+        ],
+    )
+    events = SelectMultipleField(
+        "Events",
+        choices=[SelectChoice(name, name) for name in WEBHOOK_EVENTS],
+        validate_choice=False,
+        validators=[InputRequired(message="Choose at least one event."), _known_events],
+    )

@@ -1,0 +1,63 @@
+"""Connecting the board to other tools: outgoing webhooks and each delivery to them."""
+
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from ideaboard.db import BaseModel
+from ideaboard.models.core import User, utcnow
+
+# What a webhook can ask for; "webhook.test" is the admin's "send test event" only.
+WEBHOOK_EVENTS = (
+    "idea.created",
+    "idea.status_changed",
+    "comment.created",
+    "changelog.published",
+    "idea.merged",
+)
+WEBHOOK_TEST_EVENT = "webhook.test"
+DELIVERY_PENDING, DELIVERY_SENT, DELIVERY_FAILED = "pending", "sent", "failed"
+
+
+class Webhook(BaseModel):
+    """An address the board posts its events to, signed with the webhook's own secret."""
+
+    id = AutoField()
+    url = TextField()
+    events = TextField()  # the event names, comma-separated
+    # The HMAC key both sides hold: the board signs with it, the receiver checks with it.
+    secret = CharField(max_length=100)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def event_names(self) -> list[str]:
+        return [name for name in self.events.split(",") if name]
+
+
+class WebhookDelivery(BaseModel):
+    """One event for one webhook: written in the transaction of the action that caused it,
+    posted by the worker, retried with backoff (the outbox's way: board/outbox.py)."""
+
+    id = AutoField()
+    webhook = ForeignKeyField(Webhook, backref="deliveries", on_delete="CASCADE")
+    event = CharField(max_length=40)
+    # The event's data as JSON, with paths rather than addresses: the worker adds the board's
+    # address when it builds the body, the same on every attempt.
+    data = TextField()
+    created_at = DateTimeField(default=utcnow)
+    status = CharField(max_length=10, default=DELIVERY_PENDING)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    response_code = IntegerField(null=True)
+    last_error = TextField(default="")
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "webhookdelivery"
+        indexes = ((("status", "next_attempt_at"), False), (("webhook", "id"), False))

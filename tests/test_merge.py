@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from ideaboard.board.comments import add_comment
 from ideaboard.board.follows import set_following
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.merge import MergeError, merge_ideas, unmerge
@@ -257,6 +258,32 @@ def test_unmerge_keeps_follow_choices_made_since(board):
         row = Follow.get((Follow.idea == board["original"]) & (Follow.user == board["member"].id))
         assert (row.active, row.merged_from_id) == (False, None)
         assert not Follow.select().where(Follow.merged_from == board["duplicate"]).exists()
+
+
+def test_unmerge_keeps_a_copied_follow_the_person_earned_on_the_original_since(board):
+    with db.connection_context():
+        User.update(follow_voted=False).where(User.id == board["e"].id).execute()
+        set_vote(board["duplicate"], board["e"], True)
+        set_following(board["e"].id, board["duplicate"], True)
+    done = merge(board)
+    with db.connection_context():
+        set_vote(board["original"], board["a"], False)  # withdraws the copied vote...
+        set_vote(board["original"], board["a"], True)  # ...and votes as themselves
+        add_comment(board["original"], board["b"], "Same idea, yes.")
+        set_vote(board["original"], board["e"], False)  # e follows nothing they vote for:
+        set_vote(board["original"], board["e"], True)  # their follow stays the merge's copy
+    undo(board, done.id)
+    # a voted and b commented on the original while merged: they follow it as themselves; the
+    # member's, e's and the other copies went with the unmerge.
+    assert followers(board["original"]) == {"other", "a", "b", "c", "d"}
+    with db.connection_context():
+        reasons = {
+            f.user.email.split("@")[0]: (f.reason, f.merged_from_id)
+            for f in Follow.select(Follow, User).join(User).where(Follow.idea == board["original"])
+        }
+    assert reasons["a"] == ("voted", None) and reasons["b"] == ("commented", None)
+    assert followers(board["duplicate"]) >= {"a", "b", "e"}
+    assert_consistent()
 
 
 def test_a_merged_idea_takes_no_votes_and_gives_none_back(board):

@@ -5,7 +5,8 @@ of the duplicate's voters who has not voted for the original, and a follow for e
 follower who has no follow row there, each copy marked with merged_from = the duplicate.
 Unmerging deletes exactly those copies that still exist and recounts both ideas, so both come
 back as they were, whatever happened on the original meanwhile: votes cast there since are
-the voters' own (merged_from is empty) and stay; a copy its voter withdrew is already gone.
+the voters' own (merged_from is empty) and stay; a copy its voter withdrew is already gone; a
+copied follow stays, as the person's own, where they voted or commented there since.
 
 While merged, the duplicate takes no votes (board/votes.py), its page redirects to the
 original, and it leaves listings, search and feeds (board/listing.publicly_listed).
@@ -20,11 +21,22 @@ from dataclasses import dataclass
 from ideaboard.board import audit, webhooks
 from ideaboard.board.counters import move_counters
 from ideaboard.board.events import record_event
+from ideaboard.board.follows import COMMENTED, VOTED
 from ideaboard.db import db, is_sqlite
 from ideaboard.models import EVENT_MERGED, Follow, Idea, Merge, User, hot_sql, utcnow
 
 # Follow.reason of a follow a merge copied.
 MERGED = "merged"
+# Whether the follow's person voted for (or commented on) its idea themselves, and follows
+# what they vote for (comment on): correlated to the follow row being updated.
+OWN_VOTE = (
+    'SELECT 1 FROM vote v JOIN "user" u ON u.id = v.user_id WHERE v.idea_id = follow.idea_id'
+    " AND v.user_id = follow.user_id AND v.merged_from_id IS NULL AND u.follow_voted"
+)
+OWN_COMMENT = (
+    'SELECT 1 FROM comment c JOIN "user" u ON u.id = c.author_id WHERE c.idea_id = follow.idea_id'
+    " AND c.author_id = follow.user_id AND u.follow_commented"
+)
 
 
 class MergeError(ValueError):
@@ -215,6 +227,15 @@ def unmerge(merge_id: int, actor: User) -> Merge:
             f"DELETE FROM vote WHERE idea_id = {p} AND merged_from_id = {p}",
             [original_id, duplicate_id],
         ).rowcount
+        # A copied follow that the person has since earned on the original themselves (they
+        # voted or commented there, and follow what they vote for or comment on) is theirs now:
+        # it would have been made then, had the copy not been there already.
+        db.execute_sql(
+            f"UPDATE follow SET merged_from_id = NULL, reason = CASE WHEN EXISTS ({OWN_VOTE})"
+            f" THEN {p} ELSE {p} END WHERE idea_id = {p} AND merged_from_id = {p}"
+            f" AND (EXISTS ({OWN_VOTE}) OR EXISTS ({OWN_COMMENT}))",
+            [VOTED, COMMENTED, original_id, duplicate_id],
+        )
         followers_removed = db.execute_sql(
             f"DELETE FROM follow WHERE idea_id = {p} AND merged_from_id = {p}",
             [original_id, duplicate_id],

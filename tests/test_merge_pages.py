@@ -166,6 +166,10 @@ def test_the_duplicate_stays_readable_under_a_banner(app, client, board):
     staff_view = page(staff_client(app).get(f"/ideas/{duplicate}?merged=1"))
     assert f'href="/ideas/{duplicate}/unmerge"' in staff_view
     assert "Change status" not in staff_view and "Merge into another idea" not in staff_view
+    # No vote to record on it, nor a badge to embed: both belong to the original now.
+    assert "This idea is merged into another: record votes there." in staff_view
+    assert 'name="customer_email"' not in staff_view and 'id="embed-code"' not in staff_view
+    assert 'name="customer_email"' in page(staff_client(app).get(f"/ideas/{original}"))
 
 
 def test_a_merged_idea_refuses_votes_and_comments_naming_the_original(app, board):

@@ -70,6 +70,12 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         yield LiveServer(f"http://127.0.0.1:{port}", STAFF_EMAIL, password, env)
 
 
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def javascript(request) -> bool:
+    """Each journey twice: with JavaScript, and without (every page must work without)."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():

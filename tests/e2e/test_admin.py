@@ -35,11 +35,6 @@ def flash(page: Page):
     return page.locator(".flash")
 
 
-@pytest.fixture(params=[True, False], ids=["js", "no-js"])
-def javascript(request) -> bool:
-    return request.param
-
-
 @pytest.mark.browser
 def test_staff_and_admin_tools(browser: Browser, live_server: LiveServer, javascript, tmp_path):
     uid = uuid.uuid4().hex[:6]

@@ -31,7 +31,6 @@ def assert_first_error_in_view(page: Page, field_id: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_errors_are_in_view_on_a_phone(browser: Browser, live_server: LiveServer, javascript):
     context = new_context(browser, viewport=PHONE, java_script_enabled=javascript)
     page = context.new_page()

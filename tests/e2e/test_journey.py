@@ -201,11 +201,6 @@ def screenshot(page: Page, url: str, filename: str) -> None:
 Check = Callable[[str], None]
 
 
-@pytest.fixture(params=[True, False], ids=["js", "no-js"])
-def javascript(request) -> bool:
-    return request.param
-
-
 @pytest.fixture
 def context(browser: Browser, javascript: bool) -> Iterator[BrowserContext]:
     context = new_context(browser, java_script_enabled=javascript)

@@ -44,11 +44,6 @@ def link_in(message) -> str:
     return LINK.search(message.get_body(preferencelist=("plain",)).get_content()).group(1)
 
 
-@pytest.fixture(params=[True, False], ids=["js", "no-js"])
-def javascript(request) -> bool:
-    return request.param
-
-
 @pytest.mark.browser
 def test_closing_the_loop(browser: Browser, live_server: LiveServer, javascript: bool, tmp_path):
     audit = PageAudit(browser, tmp_path)

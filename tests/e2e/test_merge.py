@@ -37,7 +37,6 @@ def customer_posts_and_votes(browser: Browser, live_server: LiveServer, title: s
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_merge_and_unmerge(browser: Browser, live_server: LiveServer, javascript, tmp_path):
     audit = PageAudit(browser, tmp_path)
     tag = uuid.uuid4().hex[:6]
@@ -115,7 +114,6 @@ def test_merge_and_unmerge(browser: Browser, live_server: LiveServer, javascript
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_wrong_number_on_a_phone_shows_its_error_in_view(
     browser: Browser, live_server: LiveServer, javascript
 ):

@@ -18,11 +18,6 @@ from tests.e2e.test_phone_layout import PHONE, assert_no_sideways_scroll
 PLACEHOLDER = "This idea was hidden by the moderators"
 
 
-@pytest.fixture(params=[True, False], ids=["js", "no-js"])
-def javascript(request) -> bool:
-    return request.param
-
-
 def comment(page: Page, body: str) -> None:
     page.get_by_label("Your comment").fill(body)
     page.get_by_role("button", name="Post comment").click()

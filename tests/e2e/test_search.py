@@ -16,11 +16,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(params=[True, False], ids=["js", "no-js"])
-def javascript(request) -> bool:
-    return request.param
-
-
 @pytest.fixture(scope="module")
 def posted(browser: Browser, live_server: LiveServer) -> dict:
     """Two ideas by one customer, with a word nobody else uses."""

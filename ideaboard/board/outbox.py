@@ -42,25 +42,34 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def claim_due(now: datetime, limit: int = BATCH) -> list[OutgoingMail]:
-    """Take up to `limit` due mails for this worker; nobody else gets them during the lease."""
+def lease_due(model, pending: str, now: datetime, limit: int) -> list[int]:
+    """Take up to `limit` due pending rows of an outbox table (status, next_attempt_at,
+    attempts) for this worker: their ids; nobody else gets them during the lease. Mail and
+    webhook deliveries (board/webhooks.py) are claimed the same way."""
     p = db.param
     lock = "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
-    as_db = OutgoingMail.next_attempt_at.db_value
+    table = model._meta.table_name
     with db.atomic():
         ids = [
             row[0]
             for row in db.execute_sql(
-                f"SELECT id FROM outgoingmail WHERE status = {p} AND next_attempt_at <= {p}"
+                f"SELECT id FROM {table} WHERE status = {p} AND next_attempt_at <= {p}"
                 f" ORDER BY next_attempt_at, id LIMIT {p}{lock}",
-                [MAIL_PENDING, as_db(now), limit],
+                [pending, model.next_attempt_at.db_value(now), limit],
             )
         ]
-        if not ids:
-            return []
-        OutgoingMail.update(next_attempt_at=now + LEASE, attempts=OutgoingMail.attempts + 1).where(
-            OutgoingMail.id.in_(ids)
-        ).execute()
+        if ids:
+            model.update(next_attempt_at=now + LEASE, attempts=model.attempts + 1).where(
+                model.id.in_(ids)
+            ).execute()
+    return ids
+
+
+def claim_due(now: datetime, limit: int = BATCH) -> list[OutgoingMail]:
+    """Take up to `limit` due mails for this worker; nobody else gets them during the lease."""
+    ids = lease_due(OutgoingMail, MAIL_PENDING, now, limit)
+    if not ids:
+        return []
     return list(OutgoingMail.select().where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id))
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ideaboard.board import audit
-from ideaboard.board.outbox import LEASE, retry_delay
-from ideaboard.db import db, is_sqlite
+from ideaboard.board.outbox import lease_due, retry_delay
+from ideaboard.db import db
 from ideaboard.models import (
     DELIVERY_FAILED,
     DELIVERY_PENDING,
@@ -244,23 +244,9 @@ class HookDelivery:
 
 def _claim_due(now: datetime) -> list[WebhookDelivery]:
     """Take due deliveries for this worker for a lease (as board/outbox.py claims mail)."""
-    p = db.param
-    lock = "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
-    as_db = WebhookDelivery.next_attempt_at.db_value
-    with db.atomic():
-        ids = [
-            row[0]
-            for row in db.execute_sql(
-                f"SELECT id FROM webhookdelivery WHERE status = {p} AND next_attempt_at <= {p}"
-                f" ORDER BY next_attempt_at, id LIMIT {p}{lock}",
-                [DELIVERY_PENDING, as_db(now), BATCH],
-            )
-        ]
-        if not ids:
-            return []
-        WebhookDelivery.update(
-            next_attempt_at=now + LEASE, attempts=WebhookDelivery.attempts + 1
-        ).where(WebhookDelivery.id.in_(ids)).execute()
+    ids = lease_due(WebhookDelivery, DELIVERY_PENDING, now, BATCH)
+    if not ids:
+        return []
     return list(
         WebhookDelivery.select(WebhookDelivery, Webhook)
         .join(Webhook)

@@ -24,6 +24,7 @@ from ideaboard.migrations.v2_to_v10 import v2, v3, v4, v5, v6, v7, v8, v9, v10
 from ideaboard.migrations.v11_curation import create_extras, v11
 from ideaboard.migrations.v12_search import create_search_index, v12
 from ideaboard.migrations.v13_webhooks import v13
+from ideaboard.migrations.v14_access import v14
 from ideaboard.models import ALL_MODELS
 
 __all__ = ["VERSION_SEQUENCE", "VERSION_TABLE", "create_version_store"]
@@ -46,6 +47,7 @@ VERSIONS = {
     11: v11,
     12: v12,
     13: v13,
+    14: v14,
 }
 LATEST = max(VERSIONS)
 

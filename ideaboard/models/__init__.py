@@ -13,7 +13,7 @@ from ideaboard.models.core import (
 from ideaboard.models.curation import *  # noqa: F403
 from ideaboard.models.curation import AuditEntry, Flag, Merge, StaffNote
 from ideaboard.models.integrations import *  # noqa: F403
-from ideaboard.models.integrations import Webhook, WebhookDelivery
+from ideaboard.models.integrations import ApiToken, LinkedAccount, Webhook, WebhookDelivery
 from ideaboard.models.listening import *  # noqa: F403
 from ideaboard.models.listening import (
     ListeningState,
@@ -58,4 +58,6 @@ ALL_MODELS = [
     AuditEntry,
     Webhook,
     WebhookDelivery,
+    ApiToken,
+    LinkedAccount,
 ]

@@ -1,4 +1,5 @@
-"""Connecting the board to other tools: outgoing webhooks and each delivery to them."""
+"""Connecting the board to other tools: outgoing webhooks and each delivery to them, personal
+access tokens for the JSON API, and accounts at OpenID Connect providers that sign people in."""
 
 from peewee import (
     AutoField,
@@ -61,3 +62,46 @@ class WebhookDelivery(BaseModel):
     class Meta:
         table_name = "webhookdelivery"
         indexes = ((("status", "next_attempt_at"), False), (("webhook", "id"), False))
+
+
+# What a personal access token may do: read what its owner may read, act as them (write), and
+# use their staff rights (staff; only for staff accounts).
+TOKEN_SCOPES = ("read", "write", "staff")
+
+
+class ApiToken(BaseModel):
+    """A personal access token for the API. The secret is shown once; only its SHA-256 is kept
+    (a long random secret needs no slow hash), and its first characters, to tell tokens apart."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    name = CharField(max_length=60)
+    token_hash = CharField(max_length=64, unique=True)
+    prefix = CharField(max_length=16)
+    scopes = CharField(max_length=40)  # comma-separated, from TOKEN_SCOPES
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "apitoken"
+
+    @property
+    def scope_names(self) -> list[str]:
+        return [name for name in self.scopes.split(",") if name]
+
+
+class LinkedAccount(BaseModel):
+    """An account at an OpenID Connect provider that signs in as this user: the provider's
+    name in IDEABOARD_OIDC_PROVIDERS and its stable subject id (never the email, which changes)."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="linked_accounts", on_delete="CASCADE")
+    provider = CharField(max_length=40)
+    subject = CharField(max_length=255)
+    email = CharField(max_length=254, default="")
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "linkedaccount"
+        indexes = ((("provider", "subject"), True),)

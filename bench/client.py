@@ -23,7 +23,7 @@ NEXT_LINK = re.compile(r'<a[^>]*rel="next"[^>]*href="([^"]+)"|<a[^>]*href="([^"]
 @dataclass
 class Endpoint:
     name: str
-    kind: str  # baseline, home, listing, detail, vote, roadmap, feed, listening, search
+    kind: str  # baseline, home, listing, detail, vote, roadmap, feed, listening, search, api
     path: str = "/"
     headers: dict[str, str] = field(default_factory=dict)
     expect: int = 200

@@ -64,6 +64,19 @@ def endpoints(browser: Browser, url: str, csrf: str, cookie: str) -> list[Endpoi
             Endpoint(f"{kind.upper()} feed", "feed", path),
             Endpoint(f"{kind.upper()} feed, 304", "feed", path, {"If-None-Match": etag}, 304),
         ]
+    # The JSON API has no page cache: every call is served from the database.
+    _, headers, _ = browser.get("/api/v1/ideas")
+    api = [
+        Endpoint("API /api/v1/ideas", "api", "/api/v1/ideas"),
+        Endpoint(
+            "API /api/v1/ideas, 304",
+            "api",
+            "/api/v1/ideas",
+            {"If-None-Match": headers.get("ETag", "")},
+            304,
+        ),
+        Endpoint("API /api/v1/ideas/<id>", "api", f"/api/v1/ideas/{detail[0][0]}"),
+    ]
     return [
         Endpoint("/ (hot), anonymous", "home", "/"),
         Endpoint("/ (hot), logged in", "home", "/", session),
@@ -83,6 +96,7 @@ def endpoints(browser: Browser, url: str, csrf: str, cookie: str) -> list[Endpoi
         Endpoint("/roadmap", "roadmap", "/roadmap"),
         *feeds,
         Endpoint("/listening", "listening", "/listening"),
+        *api,
     ]
 
 

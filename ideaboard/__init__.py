@@ -10,8 +10,10 @@ from ideaboard import cli
 from ideaboard.config import load_config
 from ideaboard.db import close_if_open, connect_if_closed, use_database
 from ideaboard.web import (
+    access_tokens,
     account,
     admin,
+    api,
     assets,
     auth,
     changelog,
@@ -27,6 +29,7 @@ from ideaboard.web import (
     merge,
     moderation,
     notifications,
+    oidc,
     page_cache,
     people,
     recovery,
@@ -43,8 +46,10 @@ from ideaboard.web import (
 
 BLUEPRINTS = (
     auth,
+    oidc,
     recovery,
     account,
+    access_tokens,
     ideas,
     search,
     comments,
@@ -62,6 +67,7 @@ BLUEPRINTS = (
     feeds,
     embed,
     health,
+    api,
 )
 
 csrf = CSRFProtect()
@@ -91,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     request_log.init_app(app)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["api_id"] = api.ApiIdConverter
     use_database(app.config["DATABASE_URL"])
     # One pooled connection per request: taken before the view, given back after it.
     app.before_request(connect_if_closed)
@@ -101,8 +108,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt("ideaboard.web.notifications.unsubscribe")
     throttling.init_app(app)
     login.init_app(app)
+    # The API checks the CSRF token itself, for browser sessions only: a bearer token is not
+    # something another site can make a browser send (web/api/endpoint.py).
+    csrf.exempt(api.bp)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.docs_bp)
     cli.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from ideaboard.benchseed.plan import DETAIL_COMMENTS, SeedError
 from ideaboard.benchseed.seed import seed_board
 from ideaboard.board.accounts import EmailTaken, create_user, find_user
+from ideaboard.board.api_tokens import TokenRefused, issue_token
 from ideaboard.board.backup import backup_sqlite
 from ideaboard.board.categories import ensure_default_categories
 from ideaboard.board.counters import rebuild_counters
@@ -32,7 +33,7 @@ from ideaboard.board.worker import run, run_once
 from ideaboard.db import db, is_sqlite
 from ideaboard.mailer import transport_for
 from ideaboard.migrations import SchemaError
-from ideaboard.models import ROLES, WEBHOOK_EVENTS
+from ideaboard.models import ROLES, TOKEN_SCOPES, WEBHOOK_EVENTS
 
 
 def _upgrade() -> tuple[int, int]:
@@ -227,6 +228,31 @@ def add_webhook_command(url: str, events: str) -> None:
     click.echo(f"Signing secret: {hook.secret}")
 
 
+@click.command("create-token")
+@with_appcontext
+@click.option("--email", required=True, help="The account the token acts for.")
+@click.option(
+    "--scopes",
+    default="read",
+    show_default=True,
+    help=f"Comma-separated: {', '.join(TOKEN_SCOPES)}",
+)
+@click.option("--name", default="Command line", show_default=True, help="To tell tokens apart.")
+def create_token_command(email: str, scopes: str, name: str) -> None:
+    """Make a personal access token for the API and print it (it is shown only this once)."""
+    with db.connection_context():
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"There is no account with the email {email}.")
+        chosen = [scope.strip() for scope in scopes.split(",") if scope.strip()]
+        try:
+            token, secret = issue_token(user, name, chosen)
+        except TokenRefused as refused:
+            raise click.UsageError(str(refused)) from refused
+    click.echo(f"Token #{token.id} for {user.email}, scopes {token.scopes}:", err=True)
+    click.echo(secret)
+
+
 @click.command("reset-password")
 @with_appcontext
 @click.option("--email", required=True)
@@ -244,6 +270,7 @@ def reset_password_command(email: str, send: bool) -> None:
 
 
 COMMANDS = (
+    create_token_command,
     init_db_command,
     db_upgrade_command,
     create_user_command,

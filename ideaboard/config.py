@@ -3,7 +3,10 @@
 import os
 import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _persistent_secret_key(instance_path: str) -> str:
@@ -36,6 +39,8 @@ RATE_LIMITS = {
     # "Forgot your password?" and "send the link again": each sends a mail.
     "RATELIMIT_MAIL_PER_IP": "10 per hour; 30 per day",
     "RATELIMIT_MAIL_PER_ACCOUNT": "3 per hour; 10 per day",
+    # Every API call, per token (or per address without one); writes also count as above.
+    "RATELIMIT_API": "600 per 10 minutes",
 }
 
 
@@ -55,6 +60,90 @@ def embed_origins(raw: str) -> list[str]:
     return origins
 
 
+@dataclass(frozen=True)
+class OidcProvider:
+    """An OpenID Connect provider people may sign in with (web/oidc.py)."""
+
+    name: str  # in the callback address and in LinkedAccount.provider: never change it
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)  # kept out of logs and tracebacks
+    label: str  # the button says "Continue with <label>"
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer + "/.well-known/openid-configuration"
+
+
+# At most 40 characters: LinkedAccount.provider keeps the name.
+PROVIDER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+# Plain http only for a provider on this machine (development, the tests' own provider).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LABEL_MAX = 40
+
+
+def _issuer(variable: str, raw: str) -> str:
+    """The issuer as OpenID Connect Discovery wants it: https, a host, no query or fragment."""
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        parts = urlsplit("")
+    local = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if (
+        not (parts.scheme == "https" or local)
+        or not parts.hostname
+        or parts.username
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"{variable}: {raw!r} is not an issuer address such as https://accounts.example.com"
+            " (https, no query; http only on 127.0.0.1 or localhost)"
+        )
+    return raw.rstrip("/")
+
+
+def oidc_providers(environ: Mapping[str, str]) -> dict[str, OidcProvider]:
+    """IDEABOARD_OIDC_PROVIDERS=acme,google names the providers; for each, the variables
+    IDEABOARD_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and optionally _LABEL (NAME in
+    capitals, dashes as underscores). Anything missing or malformed stops the start."""
+    providers: dict[str, OidcProvider] = {}
+    for name in (part.strip() for part in environ.get("IDEABOARD_OIDC_PROVIDERS", "").split(",")):
+        if not name:
+            continue
+        if not PROVIDER_NAME.fullmatch(name):
+            raise ValueError(
+                f"IDEABOARD_OIDC_PROVIDERS: {name!r} is not a provider name: use lowercase"
+                " letters, digits and dashes (at most 40), such as acme or my-sso"
+            )
+        if name in providers:
+            raise ValueError(f"IDEABOARD_OIDC_PROVIDERS names {name!r} twice")
+        prefix = f"IDEABOARD_OIDC_{name.upper().replace('-', '_')}_"
+        values = {
+            key: environ.get(prefix + key, "").strip()
+            for key in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "LABEL")
+        }
+        missing = [
+            prefix + key for key in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET") if not values[key]
+        ]
+        if missing:
+            raise ValueError(
+                f"IDEABOARD_OIDC_PROVIDERS names {name!r}, but {' and '.join(missing)}"
+                f" {'is' if len(missing) == 1 else 'are'} not set"
+            )
+        label = values["LABEL"] or name.capitalize()
+        if len(label) > LABEL_MAX or not label.isprintable():
+            raise ValueError(f"{prefix}LABEL: at most {LABEL_MAX} printable characters")
+        providers[name] = OidcProvider(
+            name=name,
+            issuer=_issuer(prefix + "ISSUER", values["ISSUER"]),
+            client_id=values["CLIENT_ID"],
+            client_secret=values["CLIENT_SECRET"],
+            label=label,
+        )
+    return providers
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config from the environment, falling back to development defaults."""
     env = os.environ.get
@@ -70,6 +159,8 @@ def load_config(instance_path: str) -> dict:
         "PREMODERATE_FIRST_POSTS": env("IDEABOARD_PREMODERATE_FIRST_POSTS", "0") == "1",
         # Sites allowed to frame the embeddable badge (/embed/ideas/<id>): web/embed.py.
         "EMBED_ORIGINS": embed_origins(env("IDEABOARD_EMBED_ORIGINS", "")),
+        # OpenID Connect providers for "Continue with …" (web/oidc.py): name -> OidcProvider.
+        "OIDC_PROVIDERS": oidc_providers(os.environ),
         # Webhooks never post to private, loopback or link-local addresses, except to hosts
         # named here (comma-separated, e.g. 127.0.0.1,hooks.internal): ideaboard/webhook_http.py.
         "WEBHOOK_ALLOW_HOSTS": [

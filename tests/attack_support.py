@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from ideaboard.board.api_tokens import issue_token
 from ideaboard.board.comments import add_comment
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.mail import mail_settings
@@ -21,6 +22,7 @@ from ideaboard.models import (
     Comment,
     Event,
     Idea,
+    LinkedAccount,
     Notification,
     StatusChange,
     User,
@@ -59,6 +61,11 @@ def ids(app, users, category) -> dict:
         # An admin's webhook (to test and remove), for an event none of the suites causes;
         # made directly, so that the audit log starts empty as the suites expect.
         hook = Webhook.create(url="https://hooks.example.com/in", events="idea.merged", secret="s")
+        # The member's own sign-in through a provider, for the unlink form (web/oidc.py).
+        linked = LinkedAccount.create(user=member.id, provider="acme", subject="mia-at-acme")
+        # The member's own API token (to revoke) and another member's (never theirs to revoke).
+        own_token, _ = issue_token(member, "My script", ["read"])
+        their_token, _ = issue_token(users["other"], "Their script", ["read"])
     links = {
         "reset": reset_password_path(member, settings),
         "verify": verify_email_path(member, settings),
@@ -79,6 +86,10 @@ def ids(app, users, category) -> dict:
         "other_id": users["other"].id,
         "staff_id": users["staff"].id,
         "webhook_id": hook.id,
+        "linked_account_id": linked.id,
+        "provider_name": "acme",  # an OpenID Connect callback's (none is configured here)
+        "token_id": own_token.id,
+        "their_token_id": their_token.id,
         "status": ACCEPTED,  # a status feed
         "token": "x",  # a private feed's secret (or a mailed link's): none is this
     }
@@ -130,6 +141,9 @@ PLACEHOLDER_IDS = {
     "other_id": 0,
     "staff_id": 0,
     "webhook_id": 0,
+    "linked_account_id": 0,
+    "token_id": 0,
+    "their_token_id": 0,
     "links": {"reset": "", "verify": "", "unsubscribe": ""},
 }
 
@@ -289,6 +303,23 @@ def forms(ids: dict) -> dict:
         ),
         "webhooks.test": ("admin", f"/admin/webhooks/{ids['webhook_id']}/test", {}),
         "webhooks.delete": ("admin", f"/admin/webhooks/{ids['webhook_id']}/delete", {}),
+        # The member's API tokens (web/access_tokens.py): a new one is shown once, in the answer.
+        "tokens.create": ("member", "/account/tokens", {"name": "CI", "scopes": "read"}),
+        "tokens.revoke": ("member", f"/account/tokens/{ids['token_id']}/revoke", {}),
+        # Sign-in through OpenID Connect providers (web/oidc.py). None is configured here and
+        # nothing waits for confirmation: starting and confirming say so and go back; the
+        # member unlinks their own linked account (they have a password).
+        "oidc.start": ("member", "/oidc/start", {"provider": "acme"}),
+        "oidc.confirm": (
+            "member",
+            "/oidc/confirm",
+            {"email": EMAILS["member"], "password": PASSWORD},
+        ),
+        "oidc.unlink": (
+            "member",
+            "/oidc/unlink",
+            {"linked_account": str(ids["linked_account_id"])},
+        ),
     }
 
 

@@ -1,7 +1,9 @@
-"""Every POST route refuses a request without the CSRF token, and changes nothing."""
+"""Every POST route (and the API's PUT, PATCH and DELETE) refuses a signed-in browser's request
+without the CSRF token, and changes nothing."""
 
 import pytest
 
+from ideaboard.board.api_tokens import issue_token
 from ideaboard.board.counters import move_counters
 from ideaboard.board.ideas import create_idea
 from ideaboard.board.mail import mail_settings
@@ -9,7 +11,7 @@ from ideaboard.board.recovery import reset_password_path
 from ideaboard.board.verification import verify_email_path
 from ideaboard.board.webhooks import add_webhook
 from ideaboard.db import db
-from ideaboard.models import ACCEPTED, EVENT_COMMENT, Comment, Event, Notification
+from ideaboard.models import ACCEPTED, EVENT_COMMENT, IN_PROGRESS, Comment, Event, Notification
 from tests.attack_support import db_state
 from tests.conftest import PASSWORD
 
@@ -50,6 +52,8 @@ def ids(app, users, category) -> dict:
         comment = Comment.create(idea=idea.id, author=staff.id, body="Before I joined.")
         move_counters(idea.id, comments=1)
         hook = add_webhook("https://hooks.example.com/in", ["idea.merged"], staff)
+        # The admin's own API token, to revoke on the account's tokens page.
+        api_token, _ = issue_token(staff, "Script", ["read"])
     tokens = {
         "recovery.reset": reset_password_path(staff, settings).rsplit("/", 1)[1],
         "recovery.verify": verify_email_path(staff, settings).rsplit("/", 1)[1],
@@ -63,21 +67,40 @@ def ids(app, users, category) -> dict:
         "webhook_id": hook.id,
         # The person an admin suspends and gives a role (web/admin.py).
         "user_id": users["other"].id,
+        "token_id": api_token.id,
         "tokens": tokens,
     }
 
 
-def post_urls(app, ids: dict) -> list[str]:
-    """Every POST route the app has, read from its URL map so new routes are covered too."""
-    urls = []
+def post_urls(app, ids: dict) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) of every route that changes something (POST, and the API's
+    PUT, PATCH and DELETE), read from the URL map so new routes are covered too."""
+    found = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.endpoint in WITHOUT_CSRF:
+        if rule.endpoint in WITHOUT_CSRF or not rule.methods & WRITES:
             continue
         values = {**ids, "token": ids["tokens"].get(rule.endpoint)}
         missing = {name for name in rule.arguments if values.get(name) is None}
         assert not missing, f"{rule.rule}: give the `ids` fixture a value for {missing}"
-        urls.append(rule.build({name: values[name] for name in rule.arguments})[1])
-    return sorted(urls, key=in_order)
+        url = rule.build({name: values[name] for name in rule.arguments})[1]
+        found += [(rule.endpoint, method, url) for method in sorted(rule.methods & WRITES)]
+    return sorted(found, key=lambda found: in_order(found[2]))
+
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def api_body(endpoint: str, ids: dict, number: int) -> dict | None:
+    """The JSON body of an API write, valid (unique where it must be), or None: it takes none."""
+    return {
+        # No category: the site's forms archive and delete it.
+        "api.idea_create": {"title": f"Oat milk {number}", "body": "Please."},
+        "api.idea_edit": {"title": f"Free refills {number}"},
+        "api.comment_create": {"body": "Me too!"},
+        # Not the site form's status: the same status twice is refused (409).
+        "api.status_change_create": {"status": IN_PROGRESS, "note": "Started."},
+        "api.changelog_create": {"title": "Spring release", "idea_ids": [ids["idea_id"]]},
+    }.get(endpoint)
 
 
 def valid_form(ids: dict, number: int) -> dict:
@@ -110,6 +133,8 @@ def valid_form(ids: dict, number: int) -> dict:
         # Admins' webhooks (web/webhooks.py).
         "url": "https://hooks.example.com/new",
         "events": "idea.created",
+        # An API token (web/access_tokens.py).
+        "scopes": "read",
     }
 
 
@@ -118,16 +143,27 @@ def is_logged_in_as_staff(client) -> bool:
 
 
 def test_discovery_finds_the_post_routes(app, ids):
-    urls = post_urls(app, ids)
-    assert {"/logout", "/staff/categories", f"/ideas/{ids['idea_id']}/vote"} <= set(urls)
+    found = post_urls(app, ids)
+    urls = {url for _, _, url in found}
+    assert {"/logout", "/staff/categories", f"/ideas/{ids['idea_id']}/vote"} <= urls
     assert "/" not in urls
+    vote = f"/api/v1/ideas/{ids['idea_id']}/vote"
+    assert {("api.vote_cast", "PUT", vote), ("api.vote_withdraw", "DELETE", vote)} <= set(found)
 
 
 def test_post_without_token_is_refused(app, client, ids, subtests):
     client.login("admin@example.com")
     before = db_state()
-    for number, url in enumerate(post_urls(app, ids)):
-        with subtests.test(url=url):
+    for number, (endpoint, method, url) in enumerate(post_urls(app, ids)):
+        with subtests.test(url=url, method=method):
+            if url.startswith("/api/"):
+                # A browser session's JSON write: the same check, answered as an API error.
+                response = client.open(url, method=method, json=api_body(endpoint, ids, number))
+                assert response.status_code == 400
+                assert response.json["error"] == "csrf_failed"
+                assert EXPIRED in response.json["message"]
+                assert db_state() == before
+                continue
             response = client.post(url, data=valid_form(ids, number))
             assert response.status_code == 400
             assert response.mimetype == "text/html"
@@ -142,12 +178,18 @@ def test_same_posts_with_token_get_through(app, client, ids, subtests):
     """The control: with a token the very same forms do work, so the refusal is CSRF's."""
     client.login("admin@example.com")
     before = db_state()
-    for number, url in enumerate(post_urls(app, ids)):
-        with subtests.test(url=url):
+    for number, (endpoint, method, url) in enumerate(post_urls(app, ids)):
+        with subtests.test(url=url, method=method):
             # Fresh each time: the reset link starts a new session, with a new token.
             token = client.csrf_token()
+            if url.startswith("/api/"):
+                body, headers = api_body(endpoint, ids, number), {"X-CSRFToken": token}
+                response = client.open(url, method=method, json=body, headers=headers)
+                assert response.status_code in (200, 201), response.json
+                continue
             response = client.post(url, data={**valid_form(ids, number), "csrf_token": token})
-            assert response.status_code == 302
+            # A new API token is shown in the answer itself, once: no redirect.
+            assert response.status_code == (200 if endpoint == "tokens.create" else 302)
     assert db_state() != before
     assert not is_logged_in_as_staff(client)
 

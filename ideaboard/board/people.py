@@ -7,11 +7,13 @@ from peewee import JOIN
 
 from ideaboard.board.listing import Page, idea_query, keyset_page
 from ideaboard.models import (
+    ApiToken,
     Category,
     Comment,
     Event,
     Follow,
     Idea,
+    LinkedAccount,
     Notification,
     StatusChange,
     User,
@@ -158,6 +160,8 @@ def export_data(user_id: int) -> dict | None:
         .where(Notification.user == user_id)
         .order_by(Notification.id)
     )
+    tokens = ApiToken.select().where(ApiToken.user == user_id).order_by(ApiToken.id)
+    links = LinkedAccount.select().where(LinkedAccount.user == user_id).order_by(LinkedAccount.id)
     changes = (
         StatusChange.select(StatusChange, Idea.id, Idea.title)
         .join(Idea)
@@ -232,5 +236,25 @@ def export_data(user_id: int) -> dict | None:
                 "created_at": _when(s.created_at),
             }
             for s in changes
+        ],
+        # What exists, never a secret: a token's first characters name it, its hash stays.
+        "api_tokens": [
+            {
+                "name": t.name,
+                "starts_with": t.prefix,
+                "scopes": t.scope_names,
+                "created_at": _when(t.created_at),
+                "last_used_at": _when(t.last_used_at),
+            }
+            for t in tokens
+        ],
+        "linked_accounts": [
+            {
+                "provider": a.provider,
+                "email": a.email,
+                "created_at": _when(a.created_at),
+                "last_used_at": _when(a.last_used_at),
+            }
+            for a in links
         ],
     }

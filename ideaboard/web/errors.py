@@ -17,6 +17,17 @@ TITLES = {
     429: "Slow down a little",
     500: "Something went wrong on our side",
 }
+API_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "server_error",
+}
 MESSAGES = {
     400: "The request could not be understood. Please go back and try again.",
     403: "Your account does not have permission for this page or action.",
@@ -28,10 +39,21 @@ MESSAGES = {
 }
 
 
+def is_api_call() -> bool:
+    return request.path.startswith("/api/v1/") or request.path == "/api/v1"
+
+
 def wants_json() -> bool:
     """The client asked for JSON (a fetch() from our script, an API client), not a page."""
+    if is_api_call():
+        return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.is_json or best == "application/json"
+
+
+def error_code(code: int, title: str) -> str:
+    """What the API's error objects carry in "error": a stable code, not a sentence."""
+    return API_ERROR_CODES.get(code) or title.lower().replace(" ", "_")
 
 
 def render_error(error: HTTPException):
@@ -48,7 +70,10 @@ def render_error(error: HTTPException):
     title = TITLES.get(code, error.name)
     # Quoting this id lets support find the exact traceback in the log.
     rid = request_id()
-    if wants_json():
+    if is_api_call():
+        error_name = "csrf_failed" if isinstance(error, CSRFError) else error_code(code, title)
+        response = jsonify(error=error_name, message=message, status=code, request_id=rid)
+    elif wants_json():
         response = jsonify(error=title, message=message, status=code, request_id=rid)
     else:
         response = make_response(

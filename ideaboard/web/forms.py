@@ -9,6 +9,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -22,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ideaboard.board.categories import list_categories
 from ideaboard.board.deletion import DELETE, KEEP
 from ideaboard.board.moderation import DETAILS_MAX as FLAG_DETAILS_MAX
 from ideaboard.board.moderation import HIDE_REASON_MAX
@@ -220,6 +222,20 @@ class IdeaForm(Form):
     )
 
 
+def idea_form(idea=None, formdata=_FROM_REQUEST, **options) -> IdeaForm:
+    """The idea form with the categories one may choose (the pages' and the API's)."""
+    form = IdeaForm(formdata=formdata, obj=idea, **options)
+    offered = list_categories()
+    # An archived category takes no new ideas, but an idea filed there keeps it when edited.
+    if idea is not None and idea.category_id and idea.category_id not in {c.id for c in offered}:
+        offered.append(idea.category)
+    # A blank first choice, so nobody files an idea under a category they never picked.
+    form.category.choices = [SelectChoice(0, "No category")] + [
+        SelectChoice(c.id, c.name) for c in offered
+    ]
+    return form
+
+
 class CommentForm(Form):
     body = TextAreaField(
         "Your comment",
@@ -319,4 +335,26 @@ class MergeForm(Form):
             Length(max=500),
             _no_controls,
         ],
+    )
+
+
+SCOPE_LABELS = {
+    "read": "read: what you can see, and your own account",
+    "write": "write: post, edit, vote, comment and follow as you",
+    "staff": "staff: change statuses and publish release notes under your name",
+}
+
+
+class TokenForm(Form):
+    name = StringField(
+        "Token name",
+        description="What it is for, to tell your tokens apart: “Jira sync”, “my script”.",
+        filters=[_strip],
+        validators=[DataRequired("Name the token."), Length(max=60), _no_controls],
+    )
+    scopes = SelectMultipleField(
+        "What it may do",
+        choices=[SelectChoice(name, label) for name, label in SCOPE_LABELS.items()],
+        validate_choice=False,
+        validators=[InputRequired("Choose at least one scope.")],
     )

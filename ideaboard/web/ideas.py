@@ -12,7 +12,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 
 from ideaboard.board.categories import list_categories
 from ideaboard.board.comments import add_comment
@@ -32,7 +31,7 @@ from ideaboard.board.votes import VoteBudgetSpent, VotingClosed, set_vote, voted
 from ideaboard.models import STATUS_LABELS, Idea
 from ideaboard.text import render_markdown
 from ideaboard.web.errors import wants_json
-from ideaboard.web.forms import CommentForm, IdeaForm
+from ideaboard.web.forms import CommentForm, IdeaForm, idea_form
 from ideaboard.web.idea_page import NO_SUCH_IDEA, get_idea_or_404, render_idea_page
 from ideaboard.web.listing_rows import assemble, listing_rows
 from ideaboard.web.login import viewer
@@ -129,19 +128,6 @@ def focus_first_error(form) -> None:
             return
 
 
-def _idea_form(idea: Idea | None = None) -> IdeaForm:
-    form = IdeaForm(obj=idea)
-    # A blank first choice, so nobody files an idea under a category they never picked.
-    offered = list_categories()
-    # An archived category takes no new ideas, but an idea filed there keeps it when edited.
-    if idea is not None and idea.category_id and idea.category_id not in {c.id for c in offered}:
-        offered.append(idea.category)
-    form.category.choices = [SelectChoice(0, "No category")] + [
-        SelectChoice(c.id, c.name) for c in offered
-    ]
-    return form
-
-
 def _preview_or_save(form: IdeaForm, idea: Idea | None, save):
     """The form page again (with a preview, or errors), or save() once it validates.
     A new idea's page also lists similar ideas, and an exact duplicate must be confirmed."""
@@ -167,7 +153,7 @@ def _preview_or_save(form: IdeaForm, idea: Idea | None, save):
 def new():
     if request.method == "POST":
         check_honeypot()
-    form = _idea_form()
+    form = idea_form()
 
     def save():
         # With pre-moderation on, a new account's ideas wait for staff until one is approved.
@@ -198,7 +184,7 @@ def edit(idea_id: int):
     idea = get_idea_or_404(idea_id)
     if not can_edit(idea, current_user):
         abort(403, description="Only its author can edit an idea, while it is under review.")
-    form = _idea_form(idea)
+    form = idea_form(idea)
     # No select is shown while there are no categories; a form without one keeps the current.
     if "category" not in request.form:
         form.category.data = idea.category_id or 0

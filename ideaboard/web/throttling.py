@@ -52,16 +52,20 @@ def _failed(response) -> bool:
 
 
 def throttle(
-    action: str, failures_only: bool = False, exempt_when: Callable[[], bool] | None = None
+    action: str,
+    failures_only: bool = False,
+    exempt_when: Callable[[], bool] | None = None,
+    methods: tuple[str, ...] = ("POST",),
 ) -> Callable:
-    """Limit POSTs to a view per IP and per account, as RATELIMIT_<action>_PER_IP/_ACCOUNT say."""
+    """Limit writes to a view per IP and per account, as RATELIMIT_<action>_PER_IP/_ACCOUNT
+    say (the API's PUT, PATCH and DELETE count as the site's POSTs)."""
 
     def decorate(view: Callable) -> Callable:
         for suffix, key_func in (("PER_IP", ip_key), ("PER_ACCOUNT", account_key)):
             view = limiter.limit(
                 _setting(f"RATELIMIT_{action}_{suffix}"),
                 key_func=key_func,
-                methods=["POST"],
+                methods=list(methods),
                 error_message=MESSAGES[429],
                 exempt_when=exempt_when,
                 deduct_when=_failed if failures_only else None,

@@ -65,6 +65,15 @@ class PageAudit:
             for v in violations
         ]
 
+    def problems(self) -> list[str]:
+        """Every Nu checker message and axe violation of the pages checked, a line each."""
+        return [
+            f"{name}: {kind} {message}"
+            for name, messages in self.validate_html().items()
+            for kind, found in (("vnu", messages), ("axe", self.axe.get(name, [])))
+            for message in found
+        ]
+
     def validate_html(self) -> dict[str, list[str]]:
         """One Nu HTML checker run over every saved page; its errors by page name."""
         java = shutil.which("java")

@@ -105,11 +105,6 @@ def test_a_token_made_on_a_phone_works_for_a_script_until_revoked(
         audit.check(page, "api reference", javascript)
     finally:
         context.close()
-    problems = [
-        f"{name}: {kind} {message}"
-        for name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     audit.close()
     assert not problems, "\n".join(problems)

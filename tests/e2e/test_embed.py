@@ -131,12 +131,7 @@ def test_the_badge_is_valid_and_accessible(browser: Browser, sites: dict, tmp_pa
     ):
         page.goto(sites["board"] + path)
         audit.check(page, name, javascript=True)
-    problems = [
-        f"{name}: {kind} {message}"
-        for name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     assert problems == []
     context.close()
     audit.close()

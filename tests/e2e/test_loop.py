@@ -76,12 +76,7 @@ def test_closing_the_loop(browser: Browser, live_server: LiveServer, javascript:
         staff.close()
     finally:
         context.close()
-    problems = [
-        f"{name}: {kind} {message}"
-        for name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     audit.close()
     assert not problems, "\n".join(problems)
 
@@ -256,11 +251,6 @@ def test_people_listening_export_and_leaving(
     page.goto(idea_url)
     expect(page.locator(".idea .meta")).to_contain_text("Deleted user")
     context.close()
-    problems = [
-        f"{page_name}: {kind} {message}"
-        for page_name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(page_name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     audit.close()
     assert not problems, "\n".join(problems)

@@ -103,12 +103,7 @@ def test_merge_and_unmerge(browser: Browser, live_server: LiveServer, javascript
         expect(page.get_by_role("region", name="Merged here")).to_have_count(0)
     finally:
         context.close()
-    problems = [
-        f"{name}: {kind} {message}"
-        for name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     audit.close()
     assert not problems, "\n".join(problems)
 

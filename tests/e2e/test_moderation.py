@@ -94,12 +94,7 @@ def test_flag_hide_restore_and_edit(
     finally:
         for context in contexts:
             context.close()
-    problems = [
-        f"{name}: {kind} {message}"
-        for name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     audit.close()
     assert not problems, "\n".join(problems)
 

@@ -67,12 +67,7 @@ def continue_button(page: Page):
 
 
 def judge(audit: PageAudit) -> None:
-    problems = [
-        f"{name}: {kind} {message}"
-        for name, messages in audit.validate_html().items()
-        for kind, found in (("vnu", messages), ("axe", audit.axe.get(name, [])))
-        for message in found
-    ]
+    problems = audit.problems()
     assert not problems, "\n".join(problems)
 
 

@@ -14,9 +14,17 @@ from ideaboard.web.forms import BODY_MAX, COMMENT_MAX, NOTE_MAX, TITLE_MAX
 NO_CONTROLS = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]*$"
 
 
+# One character that Python's str.strip() keeps, as the forms' "required" check asks. Spelled
+# out: regex dialects disagree on what \s is (ECMA's, which clients use, leaves out U+0085).
+NOT_BLANK = (
+    "[^\\t\\n\\u000b\\f\\r \\u001c-\\u001f\\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 def text(max_length: int, required: bool = False) -> dict:
     """A text field: no control characters and, when required, not blank."""
-    patterns = [{"pattern": NO_CONTROLS}] + ([{"pattern": "\\S"}] if required else [])
+    patterns = [{"pattern": NO_CONTROLS}] + ([{"pattern": NOT_BLANK}] if required else [])
     return {"type": "string", "maxLength": max_length, "allOf": patterns}
 
 

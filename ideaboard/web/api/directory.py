@@ -8,9 +8,10 @@ from ideaboard.board.categories import list_categories
 from ideaboard.board.changelog import ChangelogError, find_post, posts_page, publish
 from ideaboard.board.follows import followed_ideas
 from ideaboard.board.listing import row_id
-from ideaboard.web.api.endpoint import READ, STAFF, caller, endpoint, fail
+from ideaboard.web.api.endpoint import READ, STAFF, endpoint, fail
 from ideaboard.web.api.schemas import CHANGELOG_CREATE, PAGE_QUERY
 from ideaboard.web.api.shapes import category_shape, changelog_shape, timestamp
+from ideaboard.web.login import viewer
 from ideaboard.web.people import NO_SUCH_PERSON
 
 BOARD, PEOPLE = "Board", "People"
@@ -64,7 +65,7 @@ def person_detail(user_id: int):
     returns="Me",
 )
 def me():
-    user = caller()
+    user = viewer()
     return {
         "id": user.id,
         "name": user.name,
@@ -134,7 +135,7 @@ def changelog_detail(post_id: int):
 def changelog_create(body: dict):
     try:
         post = publish(
-            caller(),
+            viewer(),
             body["title"],
             body.get("body", ""),
             body["idea_ids"],

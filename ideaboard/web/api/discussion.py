@@ -3,16 +3,17 @@ signed status pipeline staff move it through."""
 
 from werkzeug.datastructures import MultiDict
 
-from ideaboard.board.comments import add_comment, comments_of
+from ideaboard.board.comments import add_comment, comments_of, find_comment
 from ideaboard.board.moderation import can_see_comment
 from ideaboard.board.pipeline import StatusError, change_status, history_of
 from ideaboard.models import STATUS_LABELS
-from ideaboard.web.api.endpoint import STAFF, WRITE, api_throttle, caller, endpoint, fail
+from ideaboard.web.api.endpoint import STAFF, WRITE, api_throttle, endpoint, fail
 from ideaboard.web.api.ideas import IDEA_PATH
 from ideaboard.web.api.schemas import COMMENT_CREATE, STATUS_CHANGE_CREATE
 from ideaboard.web.api.shapes import comment_shape, status_change_shape
 from ideaboard.web.forms import CommentForm, StatusForm, status_choices
 from ideaboard.web.idea_page import get_idea_or_404
+from ideaboard.web.login import viewer
 
 DISCUSSION = "Discussion"
 
@@ -31,7 +32,7 @@ def _form_problems(form) -> dict[str, str]:
     errors=(404,),
 )
 def comment_list(idea_id: int):
-    idea, user = get_idea_or_404(idea_id), caller()
+    idea, user = get_idea_or_404(idea_id), viewer()
     visible = [c for c in comments_of(idea.id) if can_see_comment(c, user)]
     return {"data": [comment_shape(c) for c in visible]}
 
@@ -56,8 +57,8 @@ def comment_create(idea_id: int, body: dict):
     form = CommentForm(formdata=MultiDict(body), meta={"csrf": False})
     if not form.validate():
         fail(400, "invalid_request", "Some fields are not valid.", fields=_form_problems(form))
-    comment = add_comment(idea.id, caller(), form.body.data)
-    return comment_shape(next(c for c in comments_of(idea.id) if c.id == comment.id))
+    comment = add_comment(idea.id, viewer(), form.body.data)
+    return comment_shape(find_comment(comment.id))
 
 
 @endpoint(
@@ -98,7 +99,7 @@ def status_change_create(idea_id: int, body: dict):
     if not form.validate():
         fail(400, "invalid_request", "Some fields are not valid.", fields=_form_problems(form))
     try:
-        change = change_status(idea, form.status.data, caller(), form.note.data)
+        change = change_status(idea, form.status.data, viewer(), form.note.data)
     except StatusError as refused:
         fail(409, "status_unchanged", str(refused), status_label=STATUS_LABELS[idea.status])
     return status_change_shape(next(c for c in history_of(idea.id) if c.id == change.id))

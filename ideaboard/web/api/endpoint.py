@@ -20,7 +20,7 @@ from flask_login import current_user
 from jsonschema import Draft202012Validator
 from werkzeug.routing import BaseConverter
 
-from ideaboard.board.api_tokens import token_owner
+from ideaboard.board.api_tokens import hash_secret, token_owner
 from ideaboard.web.errors import MESSAGES
 from ideaboard.web.login import SignedInUser
 from ideaboard.web.request_log import request_id
@@ -94,7 +94,7 @@ def caller_key() -> str:
     """Whom the API's limits count: the token when one is sent, else the address."""
     secret = _bearer_secret()
     if secret:
-        return "token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+        return "token:" + hash_secret(secret)[:32]
     return ip_key()
 
 
@@ -132,11 +132,6 @@ class MemberRights(SignedInUser):
     official answers, no editing others' ideas, no hidden content)."""
 
     is_staff = False
-
-
-def caller():
-    """The signed-in caller (token owner or session user), or None."""
-    return current_user if current_user.is_authenticated else None
 
 
 def authorize(scope: str | None) -> None:

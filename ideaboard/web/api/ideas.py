@@ -20,11 +20,12 @@ from ideaboard.board.votes import (
     voted_ids,
 )
 from ideaboard.models import Idea
-from ideaboard.web.api.endpoint import READ, WRITE, api_throttle, caller, endpoint, fail
+from ideaboard.web.api.endpoint import READ, WRITE, api_throttle, endpoint, fail
 from ideaboard.web.api.schemas import IDEA_CREATE_WITH_CONFIRMATION, IDEA_EDIT, IDEA_QUERY
 from ideaboard.web.api.shapes import idea_shape
 from ideaboard.web.forms import idea_form
 from ideaboard.web.idea_page import get_idea_or_404
+from ideaboard.web.login import viewer
 from ideaboard.web.vote_budget import budget
 
 IDEA = "Ideas"
@@ -32,7 +33,7 @@ IDEA_PATH = "/ideas/<api_id:idea_id>"
 
 
 def _shapes(ideas: list[Idea]) -> list[dict]:
-    user = caller()
+    user = viewer()
     if user is None:
         return [idea_shape(idea) for idea in ideas]
     voted = voted_ids(user.id, [idea.id for idea in ideas])
@@ -139,7 +140,7 @@ def idea_create(body: dict):
             f" confirm_duplicate: {duplicate.id} to post yours anyway.",
             duplicate_id=duplicate.id,
         )
-    user = caller()
+    user = viewer()
     # With pre-moderation on, a new account's ideas wait for staff until one is approved.
     waits = current_app.config["PREMODERATE_FIRST_POSTS"] and needs_review(user)
     # By keyword: the fifth parameter is created_at, which took `waits` and let it be ignored.
@@ -162,7 +163,7 @@ def idea_create(body: dict):
 )
 def idea_edit(idea_id: int, body: dict):
     idea = get_idea_or_404(idea_id)
-    if not can_edit(idea, caller()):
+    if not can_edit(idea, viewer()):
         fail(403, "forbidden", "Only its author can edit an idea, while it is under review.")
     form = _checked_form(body, idea)
     edit_idea(idea.id, form.title.data, form.body.data, form.category.data)
@@ -172,7 +173,7 @@ def idea_edit(idea_id: int, body: dict):
 def _vote(idea_id: int, wanted: bool) -> dict:
     get_idea_or_404(idea_id)
     try:
-        result = set_vote(idea_id, caller(), wanted, budget=budget())
+        result = set_vote(idea_id, viewer(), wanted, budget=budget())
     except VoteBudgetSpent as spent:
         fail(409, "vote_budget_spent", str(spent), votes=spent.result.votes, budget=spent.budget)
     except VotingMerged as merged:
@@ -219,7 +220,7 @@ def vote_withdraw(idea_id: int):
 
 
 def _follow(idea_id: int, wanted: bool | None) -> dict:
-    idea, user = get_idea_or_404(idea_id), caller()
+    idea, user = get_idea_or_404(idea_id), viewer()
     if wanted is not None:
         set_following(user.id, idea.id, wanted)
     return {"idea_id": idea.id, "following": is_following(user.id, idea.id)}
